@@ -1,0 +1,100 @@
+"""``lightplug undo|redo|history`` and ``lightplug runs list|show``."""
+
+from __future__ import annotations
+
+import typer
+
+from .common import fail, open_project, print_json, stderr, stdout
+
+
+def _summary(row: dict) -> str:
+    from ..db.commits import commit_from_json, summarize
+
+    return summarize(commit_from_json(row["forward"]))
+
+
+def undo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Revert the latest commit (also one made by an earlier command)."""
+    from ..db import commits
+
+    project = open_project(ctx, plugins=False)
+    row = commits.undo(project.db)
+    if row is None:
+        fail("nothing to undo", code=1)
+    if as_json:
+        print_json({"undone": row["id"], "source": row["source"], "changes": _summary(row)})
+    else:
+        stderr().print(f"Undid commit {row['id']} ({row['source']}): {_summary(row)}")
+
+
+def redo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Re-apply the commit undone last."""
+    from ..db import commits
+
+    project = open_project(ctx, plugins=False)
+    row = commits.redo(project.db)
+    if row is None:
+        fail("nothing to redo", code=1)
+    if as_json:
+        print_json({"redone": row["id"], "source": row["source"], "changes": _summary(row)})
+    else:
+        stderr().print(f"Redid commit {row['id']} ({row['source']}): {_summary(row)}")
+
+
+def history(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Undoable commits, newest first, with their state (done or undone)."""
+    project = open_project(ctx, plugins=False)
+    rows = [{"id": r["id"], "created": r["created"], "source": r["source"], "state": r["state"],
+             "changes": _summary(r)} for r in project.db.query("select * from commits order by id desc")]
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("Commit", "When", "By", "State", "Changes")
+    for r in rows:
+        table.add_row(str(r["id"]), r["created"][:19], r["source"] or "-", r["state"], r["changes"])
+    stdout().print(table)
+
+
+runs_app = typer.Typer(help="The record of operator runs.", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def runs_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, help="How many, newest first."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Recent runs: operator, status, start, duration and result size."""
+    from ..db import store
+
+    project = open_project(ctx, plugins=False)
+    runs = store.get_runs(project.db, limit)
+    if as_json:
+        print_json([{k: v for k, v in r.items() if k != "result"} for r in runs])
+        return
+    from rich.table import Table
+
+    table = Table("Run", "Operator", "Status", "Started", "Seconds", "Groups", "Message")
+    for r in runs:
+        result = r["result"] or {}
+        table.add_row(str(r["id"]), r["operator"], r["status"], r["started"][:19], f"{r['duration']:.2f}",
+                      str(len(result.get("groups") or [])), str(result.get("message") or "")[:60])
+    stdout().print(table)
+
+
+@runs_app.command("show")
+def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """One run in full: parameters, selection and result."""
+    from ..db import store
+    from .render import render_result
+
+    project = open_project(ctx, plugins=False)
+    record = store.get_run(project.db, run_id)
+    if record is None:
+        fail(f"no run {run_id}; see `lightplug runs list`")
+    if as_json:
+        print_json(record)
+        return
+    stdout().print(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
+                   f"{record['duration']:.2f}s, parameters {record['parameters']}, selection {record['selection'] or 'all'}")
+    render_result({**record["result"], "run_id": run_id})

@@ -1,0 +1,94 @@
+"""Turning CLI text and prompts into the values an operator or action receives."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import typer
+
+from ..specs import ParamSpec
+from .common import fail
+
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"0", "false", "no", "n", "off"}
+
+
+def annotation(spec: ParamSpec) -> Any:
+    """The Typer annotation of the option for ``spec``."""
+    if spec.kind == "int":
+        return Optional[int]
+    if spec.kind == "float":
+        return Optional[float]
+    if spec.kind == "bool":
+        return Optional[bool]
+    if spec.choices:
+        return Optional[Literal[tuple(spec.choices)]]  # type: ignore[misc]
+    return Optional[str]
+
+
+def convert_text(spec: ParamSpec, text: str) -> Any:
+    """Convert ``--param NAME=TEXT`` to the parameter's type, or exit 2 saying why."""
+    try:
+        if spec.kind == "int":
+            value: Any = int(text)
+        elif spec.kind == "float":
+            value = float(text)
+        elif spec.kind == "bool":
+            if text.lower() not in _TRUE | _FALSE:
+                raise ValueError("expected true or false")
+            value = text.lower() in _TRUE
+        else:
+            value = text
+    except ValueError as exc:
+        fail(f"invalid value {text!r} for {spec.option} ({spec.kind}): {exc}")
+    return check(spec, value)
+
+
+def check(spec: ParamSpec, value: Any) -> Any:
+    """Validate bounds, choices and files; exit 2 with a clear message when ``value`` is wrong."""
+    if value is None:
+        return None
+    if spec.min is not None and value < spec.min:
+        fail(f"{spec.option} must be at least {spec.min}, got {value}")
+    if spec.max is not None and value > spec.max:
+        fail(f"{spec.option} must be at most {spec.max}, got {value}")
+    if spec.choices and spec.kind in ("choice",) and str(value) not in spec.choices:
+        fail(f"{spec.option} must be one of {', '.join(spec.choices)}; got {value!r}")
+    if spec.kind == "file" and not Path(str(value)).expanduser().is_file():
+        fail(f"{spec.option}: no such file: {value}")
+    if spec.convert is not None:
+        try:
+            return spec.convert(value)
+        except (KeyError, ValueError, TypeError):
+            choices = f"; choose one of {', '.join(spec.choices)}" if spec.choices else ""
+            fail(f"invalid value {value!r} for {spec.option}{choices}")
+    return value
+
+
+def interactive(no_input: bool) -> bool:
+    """Whether to prompt: a terminal on stdin and no ``--no-input``."""
+    return not no_input and sys.stdin.isatty()
+
+
+def prompt(spec: ParamSpec) -> Any:
+    """Ask for ``spec`` with a prompt suited to its type (re-asking until the value is valid)."""
+    label = spec.name + (f" ({spec.description})" if spec.description else "")
+    default = spec.default
+    if spec.kind == "bool":
+        return typer.confirm(label, default=bool(default))
+    if spec.kind in ("int", "float"):
+        number_type = int if spec.kind == "int" else float
+        while True:
+            value = typer.prompt(label, type=number_type, default=default)
+            if (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max):
+                return value
+            typer.echo(f"Error: enter a value between {spec.min} and {spec.max}.", err=True)
+    if spec.choices:
+        return typer.prompt(label, type=Literal[tuple(spec.choices)],  # type: ignore[misc]
+                            default=default if default in spec.choices else None)
+    if default is None and not spec.required:
+        value = typer.prompt(label, default="", show_default=False)
+        return value or None
+    return typer.prompt(label, default=default)

@@ -1,0 +1,153 @@
+"""``lightplug run OP``: one sub-command per operator, built when it is asked for."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from ..specs import ActionSpec
+from . import params as P
+from .common import EXIT_FAILED, EXIT_OK, fail, open_project, print_json, state, stderr
+
+_FIXED = {"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input", "--json",
+          "--verbose", "-v", "--help", "-h"}
+
+
+class OperatorGroup(TyperGroup):
+    """A group whose sub-commands are the operators and actions of the current project."""
+
+    def _specs(self, ctx: Any) -> list[ActionSpec]:
+        from .. import catalog
+        from ..host import get_host
+        from .common import try_open_project
+
+        get_host()
+        return catalog.build(try_open_project(ctx))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(s.qualified for s in self._specs(ctx))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        from ..catalog import LookupFailed, find
+
+        specs = self._specs(ctx)
+        try:
+            spec = find(specs, cmd_name)
+        except LookupFailed as exc:
+            if ctx.resilient_parsing:
+                return None
+            if state(ctx).project is None and "no operator" in str(exc):
+                from ..project import ProjectNotFound, resolve_root
+
+                try:
+                    resolve_root(state(ctx).project_option)
+                except ProjectNotFound as missing:
+                    fail(f"{exc} ({missing})")
+            fail(str(exc))
+        return build_command(spec)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        cmd = self.get_command(ctx, args[0])
+        return cmd.name, cmd, args[1:]
+
+
+app = typer.Typer(cls=OperatorGroup, no_args_is_help=True,
+                  help="Run an operator or action: `lightplug run OP [--param-name VALUE ...]`.")
+
+
+def build_command(spec: ActionSpec) -> Any:
+    """A Typer command for ``spec``: one option per parameter plus selection and output options."""
+    sub = typer.Typer(add_completion=False)
+    options: list[tuple[str, Any]] = []
+    signature = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
+    for i, p in enumerate(spec.params):
+        if p.option in _FIXED or any(p.option == o for o, _ in options):
+            continue  # reachable through --param only
+        ident = f"p{i}"
+        decls = [f"{p.option}/--no-{p.option[2:]}"] if p.kind == "bool" else [p.option]
+        help_text = p.description + (f" [default: {p.as_json()['default']!r}]" if p.default is not None else "")
+        signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=P.annotation(p),
+                                           default=typer.Option(None, *decls, help=help_text,
+                                                                show_default=False, min=p.min, max=p.max)))
+        options.append((p.option, (ident, p)))
+
+    fixed = [
+        ("ids", Optional[str], typer.Option(None, "--ids", help="Instance ids, e.g. 1,2,5-7.")),
+        ("sha1", list[str], typer.Option([], "--sha1", help="Image SHA-1 (repeatable).")),
+        ("folder", list[Path], typer.Option([], "--folder", help="Instances under this folder (repeatable).")),
+        ("tag", list[str], typer.Option([], "--tag", help="Instances with this tag, VALUE or PROPERTY:VALUE (repeatable).")),
+        ("from_run", Optional[str], typer.Option(None, "--from-run", metavar="RUN[:GROUP]",
+                                                 help="The groups of an earlier run (GROUP: number or name).")),
+        ("param", list[str], typer.Option([], "--param", metavar="NAME=VALUE", help="Set any parameter (repeatable).")),
+        ("no_input", bool, typer.Option(False, "--no-input", help="Never prompt; use defaults.")),
+        ("as_json", bool, typer.Option(False, "--json", help="Print the result as JSON.")),
+        ("verbose", bool, typer.Option(False, "--verbose", "-v", help="Show tracebacks of errors.")),
+    ]
+    for ident, ann, default in fixed:
+        signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default))
+    by_ident = dict(v for _, v in options)
+
+    def command(ctx: typer.Context, **kwargs: Any) -> None:
+        run(ctx, spec, by_ident, kwargs)
+
+    command.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    command.__doc__ = spec.description or spec.qualified
+    sub.command(spec.qualified)(command)
+    return typer.main.get_command(sub)
+
+
+def _values(spec: ActionSpec, by_ident: dict, kwargs: dict) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for ident, p in by_ident.items():
+        if kwargs.get(ident) is not None:
+            values[p.name] = P.check(p, kwargs[ident])
+    by_name = {p.name: p for p in spec.params} | {p.option[2:]: p for p in spec.params}
+    for item in kwargs["param"]:
+        name, sep, text = item.partition("=")
+        p = by_name.get(name) or by_name.get(name.replace("_", "-"))
+        if not sep or p is None:
+            known = ", ".join(p.name for p in spec.params) or "none"
+            fail(f"--param {item!r}: use NAME=VALUE with NAME one of: {known}")
+        values[p.name] = P.convert_text(p, text)
+    ask = P.interactive(kwargs["no_input"])
+    for p in spec.params:
+        if p.name in values:
+            continue
+        if ask:
+            values[p.name] = P.check(p, P.prompt(p))
+        elif p.default is not None:
+            values[p.name] = P.check(p, p.default) if p.convert else p.default
+        elif p.required:
+            fail(f"missing required parameter {p.option} ({p.name}) of {spec.name!r}: "
+                 f"pass {p.option} VALUE or --param {p.name}=VALUE")
+        else:
+            values[p.name] = None
+    return values
+
+
+def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> None:
+    """Convert parameters, resolve the selection, execute, render, exit with the right code."""
+    from ..runner import RunRefused, execute
+    from .render import render_result
+    from .selection import resolve_selection
+
+    project = open_project(ctx)
+    values = _values(spec, by_ident, kwargs)
+    selection = resolve_selection(project, kwargs)
+    err = stderr()
+    try:
+        result = execute(project, spec, values, selection, console=err, verbose=kwargs["verbose"])
+    except RunRefused as exc:
+        fail(str(exc))
+    if kwargs["as_json"]:
+        print_json(result)
+    else:
+        render_result(result, verbose=kwargs["verbose"])
+    raise typer.Exit(EXIT_OK if result["success"] else EXIT_FAILED)
+
+

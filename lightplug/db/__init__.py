@@ -1,0 +1,1 @@
+"""The project database: schema migrations, reads and writes, commits with undo."""

@@ -1,0 +1,294 @@
+"""Writing ``DbCommit`` objects: id assignment, reference rewriting, inverse commits, undo/redo."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+from typing import TYPE_CHECKING, Any
+
+from . import rows
+from ..models import (
+    COMMIT_LISTS, TAG_TYPES, DbCommit, Folder, ImageProperty, ImagePropertyKey, Instance,
+    InstanceProperty, InstancePropertyKey, Property, PropertyGroup, Tag,
+)
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+_ITEM_TYPES = {
+    "empty_instance_values": InstancePropertyKey, "empty_image_values": ImagePropertyKey,
+    "folders": Folder, "instances": Instance, "property_groups": PropertyGroup,
+    "properties": Property, "tags": Tag, "instance_values": InstanceProperty,
+    "image_values": ImageProperty,
+}
+
+
+class CommitError(ValueError):
+    """A commit that cannot be applied (unknown reference, tag cycle, ...)."""
+
+
+def _fetch(db: Database, table: str, where: str, args: list) -> dict | None:
+    found = list(db.query(f"select * from {table} where {where}", args))
+    return found[0] if found else None
+
+
+class _Writer:
+    """Applies one commit and builds its inverse."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.inverse = DbCommit()
+        self.new_ids: dict[str, dict[int, int]] = {k: {} for k in
+                                                  ("folders", "instances", "property_groups", "properties", "tags")}
+
+    def real(self, kind: str, ref: int | None) -> int | None:
+        if ref is None or ref >= 0:
+            return ref
+        try:
+            return self.new_ids[kind][ref]
+        except KeyError:
+            raise CommitError(f"{kind[:-1]} id {ref} is referenced but not created in this commit") from None
+
+    # -- deletions ------------------------------------------------------------------------
+    def delete_value(self, table: str, key_field: str, prop: int, key: Any) -> None:
+        where = f"property_id = ? and {key_field} = ?"
+        old = _fetch(self.db, table, where, [prop, key])
+        if old is None:
+            return
+        restore = rows.instance_value(old) if table == "instance_values" else rows.image_value(old)
+        (self.inverse.instance_values if table == "instance_values" else self.inverse.image_values).append(restore)
+        self.db.execute(f"delete from {table} where {where}", [prop, key])
+
+    def delete_tag(self, tag_id: int) -> None:
+        old = _fetch(self.db, "tags", "id = ?", [tag_id])
+        if old is None:
+            return
+        self.inverse.tags.append(rows.tag(old))
+        for table, key_field in (("instance_values", "instance_id"), ("image_values", "sha1")):
+            for row in list(self.db.query(f"select * from {table} where property_id = ?", [old["property_id"]])):
+                value = rows.loads(row["value"])
+                if isinstance(value, list) and tag_id in value:
+                    self.set_value(table, key_field, row["property_id"], row[key_field],
+                                   [v for v in value if v != tag_id])
+        for row in list(self.db.query("select * from tags where property_id = ?", [old["property_id"]])):
+            parents = rows.loads(row["parents"]) or []
+            if tag_id in parents:
+                self.inverse.tags.append(rows.tag(row))
+                self.db.execute("update tags set parents = ? where id = ?",
+                                [rows.dumps([p for p in parents if p != tag_id]), row["id"]])
+        self.db.execute("delete from tags where id = ?", [tag_id])
+
+    def delete_property(self, prop_id: int) -> None:
+        old = _fetch(self.db, "properties", "id = ?", [prop_id])
+        if old is None:
+            return
+        self.inverse.properties.append(rows.property_(old))
+        self.inverse.tags += [rows.tag(r) for r in self.db.query("select * from tags where property_id = ?", [prop_id])]
+        self.inverse.instance_values += [rows.instance_value(r) for r in self.db.query(
+            "select * from instance_values where property_id = ?", [prop_id])]
+        self.inverse.image_values += [rows.image_value(r) for r in self.db.query(
+            "select * from image_values where property_id = ?", [prop_id])]
+        for table in ("tags", "instance_values", "image_values"):
+            self.db.execute(f"delete from {table} where property_id = ?", [prop_id])
+        self.db.execute("delete from properties where id = ?", [prop_id])
+
+    def delete_group(self, group_id: int) -> None:
+        old = _fetch(self.db, "property_groups", "id = ?", [group_id])
+        if old is None:
+            return
+        self.inverse.property_groups.append(rows.property_group(old))
+        for row in list(self.db.query("select * from properties where property_group_id = ?", [group_id])):
+            self.inverse.properties.append(rows.property_(row))
+        self.db.execute("update properties set property_group_id = null where property_group_id = ?", [group_id])
+        self.db.execute("delete from property_groups where id = ?", [group_id])
+
+    def delete_instance(self, instance_id: int) -> None:
+        old = _fetch(self.db, "instances", "id = ?", [instance_id])
+        if old is None:
+            return
+        self.inverse.instances.append(rows.instance(old))
+        self.inverse.instance_values += [rows.instance_value(r) for r in self.db.query(
+            "select * from instance_values where instance_id = ?", [instance_id])]
+        self.db.execute("delete from instance_values where instance_id = ?", [instance_id])
+        self.db.execute("delete from instances where id = ?", [instance_id])
+
+    # -- upserts --------------------------------------------------------------------------
+    def upsert(self, kind: str, obj: Any) -> Any:
+        row = rows.to_row(obj)
+        table = self.db.table(kind)
+        if obj.id < 0:
+            fake = row.pop("id")
+            real = table.insert(row).last_pk
+            self.new_ids[kind][fake] = real
+            getattr(self.inverse, "empty_" + kind).append(real) if kind != "folders" else None
+            obj.id = real
+            return obj
+        old = _fetch(self.db, kind, "id = ?", [obj.id])
+        if old is None:
+            if kind != "folders":
+                getattr(self.inverse, "empty_" + kind).append(obj.id)
+        else:
+            convert = {"folders": rows.folder, "instances": rows.instance, "tags": rows.tag,
+                       "property_groups": rows.property_group, "properties": rows.property_}[kind]
+            getattr(self.inverse, kind).append(convert(old))
+        table.upsert(row, pk="id")
+        return obj
+
+    def set_value(self, table: str, key_field: str, prop: int, key: Any, value: Any) -> None:
+        old = _fetch(self.db, table, f"property_id = ? and {key_field} = ?", [prop, key])
+        if table == "instance_values":
+            new = InstanceProperty(prop, key, value)
+            if old is None:
+                self.inverse.empty_instance_values.append(InstancePropertyKey(prop, key))
+            else:
+                self.inverse.instance_values.append(rows.instance_value(old))
+        else:
+            new = ImageProperty(prop, key, value)
+            if old is None:
+                self.inverse.empty_image_values.append(ImagePropertyKey(prop, key))
+            else:
+                self.inverse.image_values.append(rows.image_value(old))
+        self.db.table(table).upsert(rows.to_row(new), pk=("property_id", key_field))
+
+    def property_type(self, prop_id: int) -> str:
+        row = _fetch(self.db, "properties", "id = ?", [prop_id])
+        if row is None:
+            raise CommitError(f"property {prop_id} does not exist")
+        return row["type"]
+
+    def value_of(self, prop_id: int, value: Any) -> Any:
+        if self.property_type(prop_id) in {t.value for t in TAG_TYPES} and value is not None:
+            value = value if isinstance(value, list) else [value]
+            return [self.real("tags", v) for v in value]
+        return value
+
+
+def _check_tag_cycles(db: Database) -> None:
+    parents = {r["id"]: rows.loads(r["parents"]) or [] for r in db.query("select id, parents from tags")}
+    state: dict[int, int] = {}
+
+    def visit(node: int) -> None:
+        state[node] = 1
+        for parent in parents.get(node, []):
+            if state.get(parent) == 1:
+                raise CommitError(f"tag {parent} would become its own ancestor (tag cycle)")
+            if parent in parents and state.get(parent) is None:
+                visit(parent)
+        state[node] = 2
+
+    for node in parents:
+        if state.get(node) is None:
+            visit(node)
+
+
+def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
+    """Write ``commit`` atomically, give new objects real ids, return the inverse commit."""
+    w = _Writer(db)
+    with db.atomic():
+        for key in commit.empty_instance_values:
+            w.delete_value("instance_values", "instance_id", key.property_id, key.instance_id)
+        for key in commit.empty_image_values:
+            w.delete_value("image_values", "sha1", key.property_id, key.sha1)
+        for tag_id in commit.empty_tags:
+            w.delete_tag(tag_id)
+        for prop_id in commit.empty_properties:
+            w.delete_property(prop_id)
+        for group_id in commit.empty_property_groups:
+            w.delete_group(group_id)
+        for instance_id in commit.empty_instances:
+            w.delete_instance(instance_id)
+        for f in commit.folders:
+            f.parent = w.real("folders", f.parent)
+            w.upsert("folders", f)
+        for i in commit.instances:
+            i.folder_id = w.real("folders", i.folder_id)
+            w.upsert("instances", i)
+        for g in commit.property_groups:
+            w.upsert("property_groups", g)
+        for p in commit.properties:
+            p.property_group_id = w.real("property_groups", p.property_group_id)
+            w.upsert("properties", p)
+        new_tags = [t for t in commit.tags]
+        for t in new_tags:
+            t.property_id = w.real("properties", t.property_id)
+            w.upsert("tags", t)
+        for t in new_tags:  # parents may point at tags created later in the list
+            real_parents = [w.real("tags", p) for p in t.parents or []]
+            if real_parents != list(t.parents or []):
+                t.parents = real_parents
+                db.execute("update tags set parents = ? where id = ?", [rows.dumps(real_parents), t.id])
+        if new_tags:
+            _check_tag_cycles(db)
+        for v in commit.instance_values:
+            v.property_id = w.real("properties", v.property_id)
+            v.instance_id = w.real("instances", v.instance_id)
+            v.value = w.value_of(v.property_id, v.value)
+            w.set_value("instance_values", "instance_id", v.property_id, v.instance_id, v.value)
+        for v in commit.image_values:
+            v.property_id = w.real("properties", v.property_id)
+            v.value = w.value_of(v.property_id, v.value)
+            w.set_value("image_values", "sha1", v.property_id, v.sha1, v.value)
+    return w.inverse
+
+
+# -- storage of commits for undo/redo --------------------------------------------------------
+def commit_to_json(commit: DbCommit) -> str:
+    """Serialise a commit (enums by value)."""
+    data = dataclasses.asdict(commit)
+    data["timestamp"] = commit.timestamp.isoformat()
+    return json.dumps(data, default=lambda o: getattr(o, "value", str(o)))
+
+
+def commit_from_json(text: str) -> DbCommit:
+    """The commit serialised by ``commit_to_json``."""
+    data = json.loads(text)
+    kwargs: dict[str, Any] = {"timestamp": _dt.datetime.fromisoformat(data["timestamp"])}
+    for name in COMMIT_LISTS:
+        item_type = _ITEM_TYPES.get(name)
+        items = data.get(name) or []
+        kwargs[name] = [item_type(**item) for item in items] if item_type else list(items)
+    return DbCommit(**kwargs)
+
+
+def summarize(commit: DbCommit) -> str:
+    """A short description such as ``+2 tags, +10 instance values, -1 property``."""
+    parts = []
+    for name in COMMIT_LISTS:
+        count = len(getattr(commit, name))
+        if count:
+            label = name.replace("empty_", "").replace("_", " ")
+            parts.append(f"{'-' if name.startswith('empty_') else '+'}{count} {label}")
+    return ", ".join(parts) or "no change"
+
+
+def record(db: Database, forward: DbCommit, inverse: DbCommit, source: str | None) -> int:
+    """Store a done commit; a new commit drops everything that was undone (no redo past it)."""
+    with db.atomic():
+        db.execute("delete from commits where state = 'undone'")
+        return db.table("commits").insert({
+            "created": forward.timestamp.isoformat(), "source": source,
+            "forward": commit_to_json(forward), "inverse": commit_to_json(inverse), "state": "done",
+        }).last_pk
+
+
+def undo(db: Database) -> dict | None:
+    """Revert the latest done commit; returns its row, or None when there is nothing to undo."""
+    row = _fetch(db, "commits", "state = 'done' order by id desc limit 1", [])
+    if row is None:
+        return None
+    with db.atomic():
+        apply_commit(db, commit_from_json(row["inverse"]))
+        db.execute("update commits set state = 'undone' where id = ?", [row["id"]])
+    return row
+
+
+def redo(db: Database) -> dict | None:
+    """Re-apply the earliest undone commit; returns its row, or None when there is none."""
+    row = _fetch(db, "commits", "state = 'undone' order by id asc limit 1", [])
+    if row is None:
+        return None
+    with db.atomic():
+        apply_commit(db, commit_from_json(row["forward"]))
+        db.execute("update commits set state = 'done' where id = ?", [row["id"]])
+    return row

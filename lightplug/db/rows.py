@@ -1,0 +1,78 @@
+"""Conversions between database rows and model objects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..models import (
+    Folder, ImageProperty, Instance, InstanceProperty, Property, PropertyGroup, Tag, VectorType,
+)
+
+
+def dumps(value: Any) -> str:
+    """JSON for a stored value (compact, stable)."""
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def loads(text: str | None) -> Any:
+    """The value stored by ``dumps``."""
+    return None if text is None else json.loads(text)
+
+
+def folder(row: dict) -> Folder:
+    return Folder(id=row["id"], path=row["path"], name=row["name"], parent=row["parent"])
+
+
+def instance(row: dict) -> Instance:
+    return Instance(
+        id=row["id"], folder_id=row["folder_id"], name=row["name"],
+        extension=row["extension"], sha1=row["sha1"], url=row["url"],
+        width=row["width"] or 0, height=row["height"] or 0, ahash=row["ahash"] or "",
+    )
+
+
+def property_(row: dict) -> Property:
+    return Property(id=row["id"], name=row["name"], type=row["type"], mode=row["mode"],
+                    property_group_id=row["property_group_id"])
+
+
+def property_group(row: dict) -> PropertyGroup:
+    return PropertyGroup(id=row["id"], name=row["name"])
+
+
+def tag(row: dict) -> Tag:
+    return Tag(id=row["id"], property_id=row["property_id"], value=row["value"],
+               parents=loads(row["parents"]) or [], color=row["color"])
+
+
+def instance_value(row: dict) -> InstanceProperty:
+    return InstanceProperty(property_id=row["property_id"], instance_id=row["instance_id"],
+                            value=loads(row["value"]))
+
+
+def image_value(row: dict) -> ImageProperty:
+    return ImageProperty(property_id=row["property_id"], sha1=row["sha1"],
+                         value=loads(row["value"]))
+
+
+def vector_type(row: dict) -> VectorType:
+    return VectorType(id=row["id"], source=row["source"], params=loads(row["params"]) or {})
+
+
+def to_row(obj: Any) -> dict:
+    """A model object as a row of its table (enums as values, lists as JSON)."""
+    if isinstance(obj, Property):
+        return {"id": obj.id, "name": obj.name, "type": obj.type.value, "mode": obj.mode.value,
+                "property_group_id": obj.property_group_id}
+    if isinstance(obj, Tag):
+        return {"id": obj.id, "property_id": obj.property_id, "value": obj.value,
+                "parents": dumps(list(obj.parents or [])), "color": obj.color}
+    if isinstance(obj, InstanceProperty):
+        return {"property_id": obj.property_id, "instance_id": obj.instance_id,
+                "value": dumps(obj.value)}
+    if isinstance(obj, ImageProperty):
+        return {"property_id": obj.property_id, "sha1": obj.sha1, "value": dumps(obj.value)}
+    if isinstance(obj, (Folder, Instance, PropertyGroup)):
+        return dict(vars(obj))
+    raise TypeError(f"cannot store {type(obj).__name__}")

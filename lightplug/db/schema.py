@@ -1,0 +1,78 @@
+"""Schema of ``project.db``, evolved through sqlite-utils migrations (one set: ``lightplug``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlite_utils.migrations import Migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+migrations = Migrations("lightplug")
+
+# AUTOINCREMENT keeps ids from being reused, so undo and redo can restore objects by id.
+_INITIAL = """
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, parent INTEGER, path TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL);
+CREATE TABLE images (
+    sha1 TEXT PRIMARY KEY, width INTEGER, height INTEGER, format TEXT, mode TEXT,
+    ahash TEXT, file_size INTEGER);
+CREATE TABLE instances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, folder_id INTEGER NOT NULL, name TEXT NOT NULL,
+    extension TEXT, sha1 TEXT NOT NULL, url TEXT NOT NULL UNIQUE, width INTEGER,
+    height INTEGER, ahash TEXT);
+CREATE INDEX idx_instances_sha1 ON instances(sha1);
+CREATE INDEX idx_instances_folder ON instances(folder_id);
+CREATE TABLE property_groups (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+CREATE TABLE properties (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, type TEXT NOT NULL,
+    mode TEXT NOT NULL, property_group_id INTEGER);
+CREATE TABLE tags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, property_id INTEGER NOT NULL, value TEXT NOT NULL,
+    parents TEXT NOT NULL DEFAULT '[]', color INTEGER NOT NULL DEFAULT -1);
+CREATE INDEX idx_tags_property ON tags(property_id);
+CREATE TABLE instance_values (
+    property_id INTEGER NOT NULL, instance_id INTEGER NOT NULL, value TEXT,
+    PRIMARY KEY (property_id, instance_id));
+CREATE INDEX idx_instance_values_instance ON instance_values(instance_id);
+CREATE TABLE image_values (
+    property_id INTEGER NOT NULL, sha1 TEXT NOT NULL, value TEXT,
+    PRIMARY KEY (property_id, sha1));
+CREATE TABLE vector_types (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, params TEXT NOT NULL);
+CREATE TABLE vectors (
+    type_id INTEGER NOT NULL, sha1 TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (type_id, sha1));
+CREATE TABLE annotation_labels (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, collection_id TEXT NOT NULL, name TEXT NOT NULL,
+    UNIQUE (collection_id, name));
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, collection_id TEXT NOT NULL,
+    sample_id INTEGER NOT NULL, label_id INTEGER NOT NULL, type TEXT NOT NULL,
+    x REAL, y REAL, width REAL, height REAL, confidence REAL, created TEXT NOT NULL);
+CREATE INDEX idx_annotations_sample ON annotations(sample_id);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, operator TEXT NOT NULL, plugin TEXT,
+    parameters TEXT NOT NULL, selection TEXT NOT NULL, started TEXT NOT NULL,
+    duration REAL, status TEXT NOT NULL, result TEXT);
+CREATE TABLE commits (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, source TEXT,
+    forward TEXT NOT NULL, inverse TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'done');
+CREATE TABLE plugin_settings (
+    name TEXT PRIMARY KEY, enabled INTEGER NOT NULL DEFAULT 1, params TEXT);
+"""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Create every table of the first schema."""
+    for statement in _INITIAL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def migrate(db: Database) -> None:
+    """Bring ``db`` up to the current schema."""
+    migrations.apply(db)

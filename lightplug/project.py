@@ -1,0 +1,197 @@
+"""A project directory: finding it, creating it, opening its database and loading its plugins."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Coroutine
+
+from .tasks import TaskQueue
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from .aplugin import APlugin
+    from .host import PluginHost
+    from .interface import PluginProjectInterface
+    from .models import DeleteFolderConfirm, Instance
+
+PROJECT_DIR = ".lightplug"
+DB_NAME = "project.db"
+PROJECT_ENV = "LIGHTPLUG_PROJECT"
+COLLECTION_ID = "default"
+
+
+class ProjectNotFound(Exception):
+    """No project here (nor in any parent directory)."""
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding ``.lightplug/project.db``."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / PROJECT_DIR / DB_NAME).is_file():
+            return candidate
+    return None
+
+
+def resolve_root(explicit: str | os.PathLike | None) -> Path:
+    """The project root from ``-C``, then ``LIGHTPLUG_PROJECT``, then the working directory."""
+    given = explicit or os.environ.get(PROJECT_ENV)
+    if given:
+        path = Path(given).expanduser()
+        if (path / PROJECT_DIR / DB_NAME).is_file():
+            return path.resolve()
+        raise ProjectNotFound(f"{path} is not a lightplug project (no {PROJECT_DIR}/{DB_NAME}); "
+                              f"create one with: lightplug init {path}")
+    root = find_root(Path.cwd())
+    if root is None:
+        raise ProjectNotFound("not inside a lightplug project (nor any parent directory); "
+                              "create one with `lightplug init`, or pass -C/--project DIR")
+    return root
+
+
+def init_project(directory: Path) -> tuple[Path, bool]:
+    """Create the project in ``directory``; returns ``(root, created)``."""
+    root = directory.expanduser().resolve()
+    existed = (root / PROJECT_DIR / DB_NAME).is_file()
+    (root / PROJECT_DIR / "plugin_data").mkdir(parents=True, exist_ok=True)
+    Project(root).close()
+    return root, not existed
+
+
+@dataclass
+class Events:
+    """Listeners registered by plugins for project events."""
+
+    instance_import: list[Callable] = field(default_factory=list)
+    instances_import: list[Callable] = field(default_factory=list)
+    folder_delete: list[Callable] = field(default_factory=list)
+
+
+class Project:
+    """An open project: its database, task queue, events and loaded Panoptic-style plugins."""
+
+    def __init__(self, root: Path) -> None:
+        from sqlite_utils import Database
+
+        from .db.schema import migrate
+
+        self.root = Path(root)
+        self.dir = self.root / PROJECT_DIR
+        self.db: Database = Database(self.dir / DB_NAME, execute_plugins=False)
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        if self.db.journal_mode != "wal":
+            self.db.enable_wal()
+        migrate(self.db)
+        self.collection_id = COLLECTION_ID
+        self.tasks = TaskQueue()
+        self.events = Events()
+        self.plugins: dict[str, APlugin] = {}
+        self.plugin_errors: dict[str, str] = {}
+        self.host: PluginHost | None = None
+        self._temp_id = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- helpers --------------------------------------------------------------------------
+    def next_temp_id(self) -> int:
+        """A fresh negative id for an object that a commit will create."""
+        self._temp_id -= 1
+        return self._temp_id
+
+    def plugin_data_path(self, name: str) -> Path:
+        """The per-project data folder of plugin ``name`` (created if missing)."""
+        path = self.dir / "plugin_data" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def remove_plugin_data(self, name: str) -> None:
+        """Delete the data folder of plugin ``name``."""
+        shutil.rmtree(self.dir / "plugin_data" / name, ignore_errors=True)
+
+    def run(self, coroutine: Coroutine) -> Any:
+        """Run ``coroutine`` on the project's event loop."""
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(coroutine)
+
+    def interface(self) -> PluginProjectInterface:
+        """A plugin interface not tied to a plugin (for module-style hooks and scripts)."""
+        from .interface import PluginProjectInterface
+
+        return PluginProjectInterface(self)
+
+    # -- plugins --------------------------------------------------------------------------
+    def load_plugins(self, host: PluginHost) -> None:
+        """Instantiate every enabled Panoptic-style plugin and run its ``_start``."""
+        from .db import store
+
+        self.host = host
+        for name, cls in host.plugin_classes():
+            if not store.plugin_setting(self.db, name)["enabled"]:
+                continue
+            try:
+                plugin = cls(project=self, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
+                self._load_params(plugin)
+                with self.db.atomic():
+                    self.run(plugin._start())
+                self.plugins[name] = plugin
+            except Exception as exc:  # noqa: BLE001 - one plugin must not break the project
+                self.plugin_errors[name] = f"{type(exc).__name__}: {exc}"
+                print(f"lightplug: plugin {name!r} failed to start and was skipped: "
+                      f"{self.plugin_errors[name]}", file=sys.stderr)
+
+    def _load_params(self, plugin: APlugin) -> None:
+        from pydantic import BaseModel, ValidationError
+
+        from .db import store
+
+        if not isinstance(plugin.params, BaseModel):
+            return
+        stored = store.plugin_setting(self.db, plugin.name)["params"]
+        if stored:
+            try:
+                plugin.params = type(plugin.params).model_validate({**plugin.params.model_dump(), **stored})
+            except ValidationError as exc:
+                print(f"lightplug: stored settings of {plugin.name!r} are invalid and were ignored: "
+                      f"{exc.errors()[0]['msg']}", file=sys.stderr)
+
+    # -- events ---------------------------------------------------------------------------
+    async def emit_import(self, instances: list[Instance]) -> None:
+        """Tell plugins about newly imported instances."""
+        if not instances:
+            return
+        for callback in self.events.instances_import:
+            await _maybe_await(callback(instances))
+        for callback in self.events.instance_import:
+            for instance in instances:
+                await _maybe_await(callback(instance))
+        if self.host is not None:
+            for result in self.host.module_hooks("on_import")(project=self.interface(), instances=instances):
+                await _maybe_await(result)
+
+    async def emit_folder_delete(self, confirm: DeleteFolderConfirm) -> None:
+        """Tell plugins that folders and their instances were removed."""
+        for callback in self.events.folder_delete:
+            await _maybe_await(callback(confirm))
+        if self.host is not None:
+            for result in self.host.module_hooks("on_folder_delete")(project=self.interface(), deleted=confirm):
+                await _maybe_await(result)
+
+    def close(self) -> None:
+        """Close the database and the event loop."""
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+        self.db.close()
+
+
+async def _maybe_await(value: Any) -> Any:
+    if inspect.isawaitable(value):
+        return await value
+    return value

@@ -1,0 +1,154 @@
+"""Running an operator or action: selection, scope check, transaction, tasks, run record."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .catalog import jsonable
+from .results import ActionContext, ActionResult, Notif, NotifType
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .project import Project
+    from .specs import ActionSpec
+
+
+class RunRefused(ValueError):
+    """The run cannot start (scope not allowed, bad selection); nothing was changed."""
+
+
+@dataclass
+class Selection:
+    """The instances a run works on; ``instance_ids`` None means the whole project."""
+
+    instance_ids: list[int] | None = None
+    given: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Session:
+    """What LightlyStudio-style operators receive as ``session``: the project and its database."""
+
+    project: Project
+
+    @property
+    def db(self) -> Any:
+        """The project's ``sqlite_utils.Database``."""
+        return self.project.db
+
+    @property
+    def collection_id(self) -> str:
+        return self.project.collection_id
+
+
+def suggested_command(function_id: str, context: ActionContext) -> str:
+    """The shell command that runs a suggested follow-up action."""
+    command = f"lightplug run {function_id}"
+    if context and context.instance_ids:
+        command += " --ids " + ",".join(str(i) for i in context.instance_ids)
+    return command
+
+
+def result_json(raw: Any) -> dict[str, Any]:
+    """An ``ActionResult`` or ``OperatorResult`` as the stable JSON fields of a run."""
+    from .operators import OperatorResult
+
+    if isinstance(raw, OperatorResult):
+        return {"success": bool(raw.success), "message": raw.message, "notifs": [], "groups": [], "value": None}
+    if raw is None:
+        raw = ActionResult()
+    if not isinstance(raw, ActionResult):
+        raw = ActionResult(value=raw)
+    notifs = []
+    for n in raw.notifs or []:
+        functions = [{"function": f.function, "message": f.message,
+                      "instance_ids": (f.context.instance_ids if f.context else None),
+                      "command": suggested_command(f.function, f.context)} for f in n.functions or []]
+        notifs.append({"type": NotifType(n.type).value, "name": n.name, "message": n.message,
+                       "data": jsonable(n.data), "functions": functions})
+    groups = []
+    for i, g in enumerate(raw.groups or [], start=1):
+        groups.append({"index": i, "name": g.name or f"Group {i}", "ids": jsonable(g.ids),
+                       "sha1s": jsonable(g.sha1s),
+                       "size": len(g.ids or []) + len(g.sha1s or []),
+                       "scores": jsonable(g.scores), "score": jsonable(g.score)})
+    errors = [n for n in notifs if n["type"] == "error"]
+    message = errors[0]["message"] if errors else (notifs[0]["message"] if notifs else None)
+    return {"success": not errors, "message": message, "notifs": notifs, "groups": groups,
+            "value": jsonable(raw.value)}
+
+
+def check_scope(spec: ActionSpec, selection: Selection) -> str:
+    """The scope a run happens in; ``RunRefused`` if the operator does not allow it."""
+    if spec.dialect != "operator":
+        return "image" if selection.instance_ids is not None else "root"
+    scopes = spec.scopes or ["root"]
+    if selection.instance_ids is not None:
+        if "image" not in scopes:
+            raise RunRefused(f"{spec.name!r} runs only in scope {', '.join(scopes)}, not on a selection "
+                             "of images; drop --ids/--sha1/--folder/--tag/--from-run")
+        return "image"
+    return "root" if "root" in scopes else scopes[0]
+
+
+async def _call(spec: ActionSpec, project: Project, params: dict, selection: Selection, scope: str) -> Any:
+    if spec.dialect == "operator":
+        from .operators import ExecutionContext, OperatorScope, SampleFilter
+
+        sample_filter = SampleFilter(sample_ids=selection.instance_ids) if selection.instance_ids is not None else None
+        context = ExecutionContext(collection_id=project.collection_id, context_filter=sample_filter,
+                                   scope=OperatorScope(scope))
+        result = spec.target.execute(session=Session(project), context=context, parameters=params)
+    else:
+        plugin, description = spec.target
+        function = plugin.function_for(description)
+        result = function(ActionContext(instance_ids=selection.instance_ids), **params)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selection: Selection,
+            console: Console | None = None, verbose: bool = False) -> dict[str, Any]:
+    """Run ``spec`` atomically, run the tasks it queued, record the run, return its JSON."""
+    from .db import store
+
+    scope = check_scope(spec, selection)
+    started = _dt.datetime.now(_dt.timezone.utc)
+    clock = time.perf_counter()
+    task_failures = []
+    try:
+        with project.db.atomic():
+            raw = project.run(_call(spec, project, params, selection, scope))
+            task_failures = project.run(project.tasks.run_all(console))
+        out = result_json(raw)
+        status = "success" if out["success"] else "failure"
+    except Exception as exc:  # noqa: BLE001 - the plugin's error becomes an ERROR notification
+        project.tasks.pending.clear()
+        out = result_json(ActionResult(notifs=[Notif(
+            NotifType.ERROR, name=f"{spec.name} raised an exception",
+            message=f"{type(exc).__name__}: {exc}",
+            data={"traceback": traceback.format_exc()} if verbose else None)]))
+        out["message"] = f"{spec.name} raised {type(exc).__name__}: {exc} (its changes were rolled back)"
+        status = "error"
+    for failure in task_failures:
+        out["notifs"].append({"type": "error", "name": f"task {failure.name} failed",
+                              "message": failure.error, "functions": [],
+                              "data": {"traceback": failure.traceback} if verbose else None})
+        out["success"], status = False, "failure"
+    json_params = {k: jsonable(v) for k, v in params.items()}
+    out = {"operator": spec.name, "id": spec.qualified, "plugin": spec.plugin, "dialect": spec.dialect,
+           "status": status, **out, "parameters": json_params, "selection": selection.given,
+           "scope": scope, "started": started.isoformat(),
+           "duration": round(time.perf_counter() - clock, 4)}
+    out["run_id"] = store.record_run(project.db, operator=spec.qualified, plugin=spec.plugin,
+                                     parameters=json_params, selection=selection.given,
+                                     started=started, duration=out["duration"], status=status,
+                                     result=out)
+    return out

@@ -1,0 +1,72 @@
+"""One description of a runnable thing and its parameters, for operators and actions alike.
+
+The CLI builds options, prompts, ``ops show`` and JSON from these; it never looks at
+operators or plugin functions directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
+         "own_vector_type")
+
+
+def kebab(name: str) -> str:
+    """``nb_clusters`` / ``Threshold`` / ``max value`` -> ``nb-clusters`` / ``threshold`` / ``max-value``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-") or "value"
+
+
+@dataclass
+class ParamSpec:
+    """A parameter: its key in ``parameters``, kind, default, bounds and choices."""
+
+    name: str
+    kind: str = "str"
+    default: Any = None
+    required: bool = False
+    description: str = ""
+    choices: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    convert: Callable[[Any], Any] | None = None  # CLI value -> what the function receives
+
+    @property
+    def option(self) -> str:
+        """The CLI option, e.g. ``--nb-clusters``."""
+        return "--" + kebab(self.name)
+
+    def as_json(self) -> dict[str, Any]:
+        default = self.default
+        if hasattr(default, "value"):
+            default = default.value
+        return {"name": self.name, "option": self.option, "type": self.kind, "default": default,
+                "required": self.required, "description": self.description,
+                "choices": self.choices, "min": self.min, "max": self.max}
+
+
+@dataclass
+class ActionSpec:
+    """Something ``lightplug run`` can execute: an operator or a plugin action."""
+
+    name: str
+    plugin: str
+    description: str
+    params: list[ParamSpec]
+    dialect: str  # "operator" (LightlyStudio) or "action" (Panoptic)
+    target: Any
+    scopes: list[str] = field(default_factory=list)
+    hooks: list[str] = field(default_factory=list)
+
+    @property
+    def qualified(self) -> str:
+        """``<plugin>.<name>``, unique across plugins."""
+        return self.name if self.name.startswith(self.plugin + ".") else f"{self.plugin}.{self.name}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "id": self.qualified, "plugin": self.plugin,
+                "dialect": self.dialect, "description": self.description,
+                "scopes": self.scopes, "hooks": self.hooks,
+                "parameters": [p.as_json() for p in self.params]}
