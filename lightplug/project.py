@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import shutil
@@ -115,10 +116,11 @@ class Project:
         shutil.rmtree(self.dir / "plugin_data" / name, ignore_errors=True)
 
     def run(self, coroutine: Coroutine) -> Any:
-        """Run ``coroutine`` on the project's event loop."""
+        """Run ``coroutine`` on the project's event loop (plugin prints go to stderr, not stdout)."""
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(coroutine)
+        with contextlib.redirect_stdout(sys.stderr):
+            return self._loop.run_until_complete(coroutine)
 
     def interface(self) -> PluginProjectInterface:
         """A plugin interface not tied to a plugin (for module-style hooks and scripts)."""
@@ -136,7 +138,8 @@ class Project:
             if not store.plugin_setting(self.db, name)["enabled"]:
                 continue
             try:
-                plugin = cls(project=self, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
+                with contextlib.redirect_stdout(sys.stderr):
+                    plugin = cls(project=self, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
                 self._load_params(plugin)
                 with self.db.atomic():
                     self.run(plugin._start())

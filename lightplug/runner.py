@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import sys
 import inspect
 import time
 import traceback
@@ -124,7 +126,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     clock = time.perf_counter()
     task_failures = []
     try:
-        with project.db.atomic():
+        with project.db.atomic(), contextlib.redirect_stdout(sys.stderr):
             raw = project.run(_call(spec, project, params, selection, scope))
             task_failures = project.run(project.tasks.run_all(console))
         out = result_json(raw)

@@ -1,0 +1,4 @@
+# __init__.py
+from .my_plugin import MyPlugin
+
+plugin_class = MyPlugin
