@@ -11,7 +11,7 @@ from lightplug import BaseOperator, OperatorResult, OperatorScope, StringParamet
 class GreetingOperator(BaseOperator):
     """Greets whoever is named (LightlyStudio's "Hello World" operator)."""
 
-    name: str = "GreetingOperator"
+    name: str = "greet"
     description: str = "This operator greets you"
 
     @property
