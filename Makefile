@@ -1,0 +1,43 @@
+# lightplug: `make demo` sets up and runs the main job end to end; `make test` sets up and runs the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PLUGINS := $(sort $(dir $(wildcard builtin_plugins/*/pyproject.toml)))
+WHEELHOUSE := $(VENV)/wheelhouse
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=68" wheel
+
+$(STAMP): $(BIN)/python pyproject.toml $(wildcard builtin_plugins/*/pyproject.toml)
+	$(BIN)/pip install -q -e ".[test]"
+	for p in $(PLUGINS); do $(BIN)/pip install -q --no-build-isolation -e $$p || exit 1; done
+	touch $@
+
+setup: $(STAMP)
+
+demo: setup
+	rm -rf demo/sample
+	$(BIN)/python -m lightplug.sample demo/sample > /dev/null
+	$(BIN)/lightplug init .
+	$(BIN)/lightplug import demo/sample
+	$(BIN)/lightplug run greet --name "new lightplug user" --no-input
+	$(BIN)/lightplug plugins list
+	$(BIN)/lightplug ops list
+	bash demo/run_demo.sh $(BIN)/lightplug
+
+$(WHEELHOUSE)/.built: $(STAMP)
+	$(BIN)/pip wheel -q -w $(WHEELHOUSE) "setuptools>=68" wheel typer rich pluggy "sqlite-utils>=4.2" pillow numpy pydantic
+	touch $@
+
+test: setup $(WHEELHOUSE)/.built
+	LIGHTPLUG_WHEELHOUSE=$(abspath $(WHEELHOUSE)) $(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) demo/sample .lightplug

@@ -1,0 +1,67 @@
+"""Commits, undo/redo across invocations, rollback of raising actions, tasks, tags, plugin settings."""
+
+from __future__ import annotations
+
+
+def test_raising_action_leaves_database_unchanged(example_cli, project):
+    cli = example_cli
+    before = (cli.json("-C", project, "properties", "list"), cli.json("-C", project, "vectors", "list"),
+              cli.json("-C", project, "history"))
+    result = cli("-C", project, "run", "write_then_raise", "--json")
+    assert result.exit_code == 1
+    import json
+
+    data = json.loads(result.stdout)
+    assert data["status"] == "error" and data["notifs"][0]["type"] == "error"
+    assert "exploded after writing" in data["notifs"][0]["message"]
+    after = (cli.json("-C", project, "properties", "list"), cli.json("-C", project, "vectors", "list"),
+             cli.json("-C", project, "history"))
+    assert after == before
+    verbose = cli("-C", project, "run", "write_then_raise", "--verbose")
+    assert verbose.exit_code == 1 and "Traceback" in verbose.stdout
+
+
+def test_undo_redo_across_invocations(example_cli, project):
+    cli = example_cli
+    # the parameter `tag` clashes with the selection option --tag, so it is set through --param
+    tagged = cli.json("-C", project, "run", "tag_selection", "--ids", "1,2", "--param", "tag=keep")
+    assert tagged["value"] == 2
+    tags = cli.json("-C", project, "tags", "list")
+    assert [(t["value"], t["count"]) for t in tags] == [("keep", 2)]
+    chained = cli.json("-C", project, "run", "raising.tag_selection", "--param", "tag=second", "--tag", "keep")
+    assert chained["selection"] == {"tag": ["keep"]} and chained["value"] == 2
+    history = cli.json("-C", project, "history")
+    assert [h["state"] for h in history] == ["done", "done"]
+    assert cli("-C", project, "undo").exit_code == 0
+    assert cli("-C", project, "undo").exit_code == 0
+    assert cli.json("-C", project, "tags", "list") == []
+    assert cli.json("-C", project, "properties", "list") == []
+    assert cli("-C", project, "undo").exit_code == 1  # nothing left
+    assert cli("-C", project, "redo").exit_code == 0
+    tags = cli.json("-C", project, "tags", "list")
+    assert [(t["value"], t["count"]) for t in tags] == [("keep", 2)]
+    assert tags[0]["id"] == 1  # redo restores the same ids
+
+
+def test_failed_task_does_not_stop_others_and_run_if_last_runs(example_cli, project):
+    result = example_cli("-C", project, "run", "failing_tasks", "--json")
+    assert result.exit_code == 1
+    assert "run_if_last ran for k" in result.stderr
+    import json
+
+    data = json.loads(result.stdout)
+    errors = [n for n in data["notifs"] if n["type"] == "error"]
+    assert len(errors) == 1 and "task failed on purpose" in errors[0]["message"]
+
+
+def test_plugin_enable_disable_and_config(example_cli, project):
+    cli = example_cli
+    assert cli("-C", project, "plugins", "disable", "my_plugin").exit_code == 0
+    ops = {o["id"] for o in cli.json("-C", project, "ops", "list")}
+    assert "my_plugin.compute_clusters" not in ops
+    assert cli("-C", project, "plugins", "enable", "my_plugin").exit_code == 0
+    ops = {o["id"] for o in cli.json("-C", project, "ops", "list")}
+    assert "my_plugin.compute_clusters" in ops
+    assert cli("-C", project, "plugins", "disable", "nope").exit_code == 2
+    listed = {p["name"]: p for p in cli.json("-C", project, "plugins", "list")}
+    assert listed["my_plugin"]["actions"] == ["compute_vectors", "compute_clusters"]
