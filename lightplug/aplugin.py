@@ -25,6 +25,8 @@ class ParamDescription:
     required: bool = False
     label: str | None = None
     description: str = ""
+    min: float | None = None
+    max: float | None = None
 
 
 @dataclass
@@ -88,18 +90,35 @@ def describe(function: Callable, plugin_name: str, hooks: list[str] | None) -> F
         required = param.default is inspect.Parameter.empty
         if annotation is inspect.Parameter.empty:
             annotation = str if required or param.default is None else type(param.default)
+        annotation, low, high = _bounds(annotation)
         params.append(ParamDescription(name=name, type=annotation,
                                        default=None if required else param.default,
-                                       required=required, description=texts.get(name, "")))
+                                       required=required, description=texts.get(name, ""),
+                                       min=low, max=high))
     return FunctionDescription(id=f"{plugin_name}.{function.__name__}", name=function.__name__,
                                description=description, params=params, hooks=list(hooks or []))
+
+
+def _bounds(annotation: Any) -> tuple[Any, float | None, float | None]:
+    """Unwrap ``Annotated[int, Field(ge=1, le=9)]`` (or annotated-types' ``Ge``/``Le``/``Interval``)."""
+    import typing
+
+    if typing.get_origin(annotation) is not typing.Annotated:
+        return annotation, None, None
+    base, *extras = typing.get_args(annotation)
+    low = high = None
+    for extra in extras:
+        for item in [extra, *getattr(extra, "metadata", [])]:
+            low = getattr(item, "ge", None) if getattr(item, "ge", None) is not None else low
+            high = getattr(item, "le", None) if getattr(item, "le", None) is not None else high
+    return base, low, high
 
 
 def _hints(function: Callable) -> dict[str, Any]:
     import typing
 
     try:
-        return typing.get_type_hints(function)
+        return typing.get_type_hints(function, include_extras=True)
     except Exception:  # noqa: BLE001 - unresolvable annotations fall back to the raw ones
         return {}
 

@@ -34,7 +34,7 @@ def action_param(p: ParamDescription, project: Project, plugin: APlugin) -> Para
 
     t = p.type
     spec = ParamSpec(name=p.name, default=p.default, required=p.required,
-                     description=p.description or p.label or "")
+                     description=p.description or p.label or "", min=p.min, max=p.max)
     if t is bool:
         spec.kind = "bool"
     elif t is int:

@@ -28,7 +28,7 @@ def test_undo_redo_across_invocations(example_cli, project):
     assert tagged["value"] == 2
     tags = cli.json("-C", project, "tags", "list")
     assert [(t["value"], t["count"]) for t in tags] == [("keep", 2)]
-    chained = cli.json("-C", project, "run", "raising.tag_selection", "--param", "tag=second", "--tag", "keep")
+    chained = cli.json("-C", project, "run", "raising.RaisingPlugin.tag_selection", "--param", "tag=second", "--tag", "keep")
     assert chained["selection"] == {"tag": ["keep"]} and chained["value"] == 2
     history = cli.json("-C", project, "history")
     assert [h["state"] for h in history] == ["done", "done"]
@@ -65,3 +65,17 @@ def test_plugin_enable_disable_and_config(example_cli, project):
     assert cli("-C", project, "plugins", "disable", "nope").exit_code == 2
     listed = {p["name"]: p for p in cli.json("-C", project, "plugins", "list")}
     assert listed["my_plugin"]["actions"] == ["compute_vectors", "compute_clusters"]
+
+
+def test_action_parameter_bounds_enums_and_paths(example_cli, project):
+    cli = example_cli
+    ok = cli.json("-C", project, "run", "raising.BoundedPlugin.bounded", "--k", "10", "--colour", "blue",
+                  "--where", "a/b")
+    assert ok["value"] == {"k": 10, "colour": "blue", "where": "a/b"}
+    assert cli("-C", project, "run", "bounded", "--k", "11").exit_code == 2
+    assert cli("-C", project, "run", "bounded", "--param", "k=0").exit_code == 2
+    assert cli("-C", project, "run", "bounded", "--colour", "green").exit_code == 2
+    shown = cli.json("-C", project, "ops", "show", "bounded")
+    k = shown["parameters"][0]
+    assert (k["min"], k["max"], k["default"], k["type"]) == (1, 10, 3, "int")
+    assert shown["parameters"][1]["choices"] == ["red", "blue"]
