@@ -15,7 +15,7 @@ _EXPORTS = {
     # plugin host
     "hookimpl": "hookspecs", "hookspec": "hookspecs",
     "operator_registry": "registry", "OperatorRegistry": "registry",
-    "PluginHost": "host", "get_host": "host",
+    "PluginHost": "host", "get_host": "host", "reset_host": "host",
     # LightlyStudio-style operators
     "BaseOperator": "operators", "OperatorResult": "operators", "OperatorScope": "operators",
     "ExecutionContext": "operators", "SampleFilter": "operators", "ImageFilter": "operators",

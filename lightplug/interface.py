@@ -94,6 +94,14 @@ class PluginProjectInterface:
         """Vector types, optionally only those of plugin ``source``."""
         return store.get_vector_types(self._project.db, source)
 
+    async def get_runs(self, limit: int | None = None) -> list[dict]:
+        """Recorded runs, newest first (lightplug): operator, parameters, selection, status, result."""
+        return store.get_runs(self._project.db, limit)
+
+    async def get_run(self, run_id: int) -> dict | None:
+        """One recorded run (its ``result`` holds the JSON of ``lightplug run --json``), or None."""
+        return store.get_run(self._project.db, run_id)
+
     # -- creating objects with temporary ids -----------------------------------------------
     def create_instance(self, folder_id: int, name: str, extension: str, sha1: str, url: str,
                         width: int, height: int, ahash: str) -> Instance:

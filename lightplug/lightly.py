@@ -164,7 +164,8 @@ class _AnnotationResolver:
         rows = _db(session).query(sql + " order by a.id")
         out = [Annotation(r["id"], r["sample_id"], r["label_id"], r["label_name"], AnnotationType(r["type"]),
                           r["x"], r["y"], r["width"], r["height"], r["confidence"]) for r in rows]
-        return [a for a in out if sample_ids is None or a.parent_sample_id in set(sample_ids)]
+        wanted = None if sample_ids is None else set(sample_ids)
+        return [a for a in out if wanted is None or a.parent_sample_id in wanted]
 
 
 image_resolver = _ImageResolver()

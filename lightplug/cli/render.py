@@ -49,7 +49,7 @@ def render_result(result: dict[str, Any], verbose: bool = False) -> None:
         for g in result["groups"]:
             members = [f"id {i}" for i in g["ids"] or []] + [s[:12] for s in g["sha1s"] or []]
             scores = (g.get("scores") or {}).get("values") or []
-            shown = [m + (f" ({scores[k]:.3g})" if k < len(scores) else "") for k, m in enumerate(members[:MAX_MEMBERS])]
+            shown = [m + (f" ({scores[k]:.4g})" if k < len(scores) else "") for k, m in enumerate(members[:MAX_MEMBERS])]
             more = f" … and {len(members) - MAX_MEMBERS} more" if len(members) > MAX_MEMBERS else ""
             out.print(f"[bold]{g['index']}. {escape(g['name'])}[/]: " + ", ".join(shown) + more, soft_wrap=True)
         out.print(f"[dim]Select a group in the next run with --from-run {result['run_id']}:GROUP[/]")

@@ -39,6 +39,7 @@ class _Writer:
     def __init__(self, db: Database):
         self.db = db
         self.inverse = DbCommit()
+        self.types: dict[int, str] = {}
         self.new_ids: dict[str, dict[int, int]] = {k: {} for k in
                                                   ("folders", "instances", "property_groups", "properties", "tags")}
 
@@ -135,27 +136,41 @@ class _Writer:
         table.upsert(row, pk="id")
         return obj
 
+    def set_values(self, table: str, key_field: str, items: list[tuple[int, Any, Any]]) -> None:
+        """Upsert many values at once, recording the old ones (or their absence) in the inverse."""
+        from .store import chunked
+
+        by_prop: dict[int, dict[Any, Any]] = {}
+        for prop, key, value in items:
+            by_prop.setdefault(prop, {})[key] = value
+        instance = table == "instance_values"
+        for prop, values in by_prop.items():
+            keys = list(values)
+            for part in chunked(keys):
+                sql = f"select * from {table} where property_id = ? and {key_field} in ({','.join('?' * len(part))})"
+                old = {r[key_field]: r for r in self.db.query(sql, [prop, *part])}
+                for key in part:
+                    if key in old:
+                        restore = rows.instance_value(old[key]) if instance else rows.image_value(old[key])
+                        (self.inverse.instance_values if instance else self.inverse.image_values).append(restore)
+                    elif instance:
+                        self.inverse.empty_instance_values.append(InstancePropertyKey(prop, key))
+                    else:
+                        self.inverse.empty_image_values.append(ImagePropertyKey(prop, key))
+            self.db.table(table).upsert_all(
+                ({"property_id": prop, key_field: key, "value": rows.dumps(value)} for key, value in values.items()),
+                pk=("property_id", key_field))
+
     def set_value(self, table: str, key_field: str, prop: int, key: Any, value: Any) -> None:
-        old = _fetch(self.db, table, f"property_id = ? and {key_field} = ?", [prop, key])
-        if table == "instance_values":
-            new = InstanceProperty(prop, key, value)
-            if old is None:
-                self.inverse.empty_instance_values.append(InstancePropertyKey(prop, key))
-            else:
-                self.inverse.instance_values.append(rows.instance_value(old))
-        else:
-            new = ImageProperty(prop, key, value)
-            if old is None:
-                self.inverse.empty_image_values.append(ImagePropertyKey(prop, key))
-            else:
-                self.inverse.image_values.append(rows.image_value(old))
-        self.db.table(table).upsert(rows.to_row(new), pk=("property_id", key_field))
+        self.set_values(table, key_field, [(prop, key, value)])
 
     def property_type(self, prop_id: int) -> str:
-        row = _fetch(self.db, "properties", "id = ?", [prop_id])
-        if row is None:
-            raise CommitError(f"property {prop_id} does not exist")
-        return row["type"]
+        if prop_id not in self.types:
+            row = _fetch(self.db, "properties", "id = ?", [prop_id])
+            if row is None:
+                raise CommitError(f"property {prop_id} does not exist")
+            self.types[prop_id] = row["type"]
+        return self.types[prop_id]
 
     def value_of(self, prop_id: int, value: Any) -> Any:
         if self.property_type(prop_id) in {t.value for t in TAG_TYPES} and value is not None:
@@ -224,11 +239,12 @@ def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
             v.property_id = w.real("properties", v.property_id)
             v.instance_id = w.real("instances", v.instance_id)
             v.value = w.value_of(v.property_id, v.value)
-            w.set_value("instance_values", "instance_id", v.property_id, v.instance_id, v.value)
+        w.set_values("instance_values", "instance_id",
+                     [(v.property_id, v.instance_id, v.value) for v in commit.instance_values])
         for v in commit.image_values:
             v.property_id = w.real("properties", v.property_id)
             v.value = w.value_of(v.property_id, v.value)
-            w.set_value("image_values", "sha1", v.property_id, v.sha1, v.value)
+        w.set_values("image_values", "sha1", [(v.property_id, v.sha1, v.value) for v in commit.image_values])
     return w.inverse
 
 

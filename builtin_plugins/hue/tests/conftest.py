@@ -1,0 +1,62 @@
+"""Fixtures: the real CLI limited to the hue plugin, a project, JSON runs."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from collections.abc import Callable, Iterator
+
+import pytest
+from typer.testing import CliRunner, Result
+
+
+Cli = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+    """Invoke the real ``lightplug`` CLI with only the hue plugin loaded."""
+    from lightplug.cli import app
+    from lightplug.host import reset_host
+
+    monkeypatch.setenv("LIGHTPLUG_PLUGINS", "hue")
+    reset_host()
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+    yield invoke
+    reset_host()
+
+
+@pytest.fixture
+def project(tmp_path: pathlib.Path, cli: Cli) -> pathlib.Path:
+    """An empty project."""
+    root = tmp_path / "project"
+    assert cli("init", root).exit_code == 0
+    return root
+
+
+@pytest.fixture
+def run(cli: Cli) -> Callable[..., dict]:
+    """``run(project, ACTION, *ARGS, code=0)``: ``lightplug -C project run ... --json`` parsed."""
+
+    def invoke(project: pathlib.Path, *args: str, code: int = 0) -> dict:
+        result = cli("-C", project, "run", *args, "--json", "--no-input")
+        assert result.exit_code == code, result.output
+        return json.loads(result.stdout)
+
+    return invoke
+
+
+@pytest.fixture
+def names(cli: Cli) -> Callable[[pathlib.Path], dict[int, str]]:
+    """``names(project)``: instance id -> file stem."""
+
+    def read(project: pathlib.Path) -> dict[int, str]:
+        result = cli("-C", project, "images", "list", "--json")
+        assert result.exit_code == 0, result.output
+        return {row["id"]: pathlib.Path(row["path"]).stem for row in json.loads(result.stdout)}
+
+    return read
