@@ -32,7 +32,7 @@ _EXPORTS = {
     "PluginProjectInterface": "interface", "Project": "project",
     "ActionContext": "results", "ActionResult": "results", "Group": "results", "Score": "results",
     "ScoreList": "results", "Notif": "results", "NotifType": "results", "NotifFunction": "results",
-    "Task": "tasks",
+    "Task": "tasks", "Bounds": "specs",
     # data model
     "Folder": "models", "Instance": "models", "ImageInfo": "models", "Property": "models",
     "PropertyType": "models", "PropertyMode": "models", "PropertyGroup": "models", "Tag": "models",

@@ -70,3 +70,15 @@ class ActionSpec:
                 "dialect": self.dialect, "description": self.description,
                 "scopes": self.scopes, "hooks": self.hooks,
                 "parameters": [p.as_json() for p in self.params]}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Inclusive limits for an action parameter: ``count: Annotated[int, Bounds(ge=1)] = 3``.
+
+    Values outside them are refused by the CLI with exit code 2. pydantic's ``Field(ge=, le=)``
+    and annotated-types' ``Ge``/``Le`` work too.
+    """
+
+    ge: float | None = None
+    le: float | None = None

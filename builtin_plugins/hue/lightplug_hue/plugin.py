@@ -13,9 +13,10 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from lightplug import (
+    Bounds,
     ActionContext, ActionResult, APlugin, Group, Instance, Notif, NotifFunction, NotifType, Score,
     ScoreList, Task, Vector,
 )
@@ -163,7 +164,7 @@ class HuePlugin(APlugin):
             notifs.append(self._failure_notif(outcome["failed"]))
         return ActionResult(notifs=notifs, value=value)
 
-    async def hue_groups(self, context: ActionContext, nb_groups: int = 3) -> ActionResult:
+    async def hue_groups(self, context: ActionContext, nb_groups: Annotated[int, Bounds(ge=1)] = 3) -> ActionResult:
         """Split images into groups of equal size by dominant hue; grayscale images form their own group.
 
         :param nb_groups: how many hue groups to make (at least 1; fewer when there are fewer coloured images)

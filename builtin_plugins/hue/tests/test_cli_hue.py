@@ -144,12 +144,9 @@ def test_bad_nb_groups(cli, project, tmp_path, value: str) -> None:
     make_images(tmp_path / "images", {"a": 30})
     assert cli("-C", project, "import", tmp_path / "images").exit_code == 0
     result = cli("-C", project, "run", "hue_groups", "--nb-groups", value, "--json")
-    # exit 1 (ERROR notification) today; exit 2 once the core reads bounds from annotations
-    assert result.exit_code in (1, 2), result.output
-    if result.exit_code == 1:
-        out = json.loads(result.stdout)
-        assert not out["success"] and out["groups"] == []
-        assert "at least 1" in out["message"]
+    # the bound comes from `Annotated[int, Bounds(ge=1)]`: a usage error, nothing runs
+    assert result.exit_code == 2, result.output
+    assert "greater than or equal to 1" in result.output
 
 
 def test_non_numeric_nb_groups_is_a_usage_error(cli, project) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from lightplug import (
+    Bounds,
     ActionContext,
     ActionResult,
     APlugin,
@@ -58,12 +59,12 @@ class QualityPlugin(APlugin):
     async def find_issues(
         self,
         context: ActionContext,
-        dark_threshold: float = 0.32,
-        light_threshold: float = 0.05,
-        odd_aspect_ratio_threshold: float = 0.35,
-        low_information_threshold: float = 0.3,
-        blurry_threshold: float = 0.29,
-        odd_size_iqr_factor: float = 3.0,
+        dark_threshold: Annotated[float, Bounds(ge=0, le=1)] = 0.32,
+        light_threshold: Annotated[float, Bounds(ge=0, le=1)] = 0.05,
+        odd_aspect_ratio_threshold: Annotated[float, Bounds(ge=0, le=1)] = 0.35,
+        low_information_threshold: Annotated[float, Bounds(ge=0, le=1)] = 0.3,
+        blurry_threshold: Annotated[float, Bounds(ge=0, le=1)] = 0.29,
+        odd_size_iqr_factor: Annotated[float, Bounds(ge=0)] = 3.0,
         ignore: str = "",
         fail_on_issues: bool = False,
         recompute: bool = False,

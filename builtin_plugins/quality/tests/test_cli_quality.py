@@ -120,13 +120,13 @@ def test_bad_parameter_values(cli, dataset) -> None:
     folder, _ = dataset
     c = cli(folder)
     for args in (["--dark-threshold", "dark"], ["--param", "blurry_threshold=high"],
-                 ["--param", "no_such_param=1"], ["--fail-on-issues", "maybe"]):
+                 ["--param", "no_such_param=1"], ["--fail-on-issues", "maybe"],
+                 ["--dark-threshold", "1.5"], ["--odd-size-iqr-factor", "-1"],
+                 ["--param", "blurry_threshold=-0.1"]):
         result = c("run", "quality.find_issues", "--no-input", *args)
         assert result.exit_code == 2, (args, result.output)
-    # range checks happen in the action (the core has no bounds for action parameters yet):
-    # the run fails with an ERROR notification and exit 1, and nothing is written
-    for args in (["--dark-threshold", "1.5"], ["--odd-size-iqr-factor", "-1"],
-                 ["--ignore", "dark,fuzzy"]):
+    # an unknown issue name is checked by the action: ERROR notification, exit 1, nothing written
+    for args in (["--ignore", "dark,fuzzy"],):
         out = c.find(*args, code=1)
         assert out["status"] == "failure" and out["notifs"][0]["name"] == "invalid parameters"
     assert all(p["values_count"] == 0 for p in c.json("properties", "list"))
