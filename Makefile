@@ -13,6 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip "setuptools>=68" wheel
 
 $(STAMP): $(BIN)/python pyproject.toml $(wildcard builtin_plugins/*/pyproject.toml)
+	$(BIN)/pip install -q "setuptools>=68" wheel
 	$(BIN)/pip install -q -e ".[test]"
 	for p in $(PLUGINS); do $(BIN)/pip install -q --no-build-isolation -e $$p || exit 1; done
 	touch $@

@@ -101,8 +101,13 @@ def describe(function: Callable, plugin_name: str, hooks: list[str] | None) -> F
 
 def _bounds(annotation: Any) -> tuple[Any, float | None, float | None]:
     """Unwrap ``Annotated[int, Field(ge=1, le=9)]`` (or annotated-types' ``Ge``/``Le``/``Interval``)."""
+    import types
     import typing
 
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):  # Optional[T] -> T
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            annotation = members[0]
     if typing.get_origin(annotation) is not typing.Annotated:
         return annotation, None, None
     base, *extras = typing.get_args(annotation)

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, FIXTURES, REPO
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def _wheelhouse(tmp: Path) -> Path:
@@ -80,6 +82,7 @@ def test_plugin_limit_env(env, tmp_path):
 
 def test_prompts_on_a_real_terminal(env, tmp_path):
     """Every parameter not given is prompted for on a terminal; numbers are re-asked until valid."""
+    sys.path.insert(0, str(Path(__file__).parent))
     import pexpect_like as pt
 
     lp(env, "init", tmp_path, cwd=tmp_path)
