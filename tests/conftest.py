@@ -54,7 +54,7 @@ def example_cli() -> Cli:
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
     return Cli({"my_plugin": "my_plugin", "greeting": "greeting_operator", "autolabel": "autolabel_example",
-                "raising": "raising_actions"})
+                "raising": "raising_actions", "events": "event_hooks"})
 
 
 @pytest.fixture(scope="session")

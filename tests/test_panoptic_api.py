@@ -79,3 +79,36 @@ def test_action_parameter_bounds_enums_and_paths(example_cli, project):
     k = shown["parameters"][0]
     assert (k["min"], k["max"], k["default"], k["type"]) == (1, 10, 3, "int")
     assert shown["parameters"][1]["choices"] == ["red", "blue"]
+
+
+def test_module_hooks_see_imports_and_folder_deletes(example_cli, tmp_path, sample_dir):
+    import json
+
+    root = tmp_path / "p"
+    example_cli("init", root)
+    assert example_cli("-C", root, "import", sample_dir / "more").exit_code == 0
+    assert example_cli("-C", root, "import", sample_dir / "more").exit_code == 0  # nothing new: no event
+    assert example_cli("-C", root, "remove-folder", sample_dir / "more").exit_code == 0
+    events = [json.loads(line) for line in (root / ".lightplug" / "events.jsonl").read_text().splitlines()]
+    assert events[0]["event"] == "import" and len(events[0]["names"]) == 5
+    assert events[1:] == [{"event": "folder_delete", "folders": 1, "instances": 5}]
+
+
+def test_plugin_events_settings_and_data_path(example_cli, tmp_path, sample_dir):
+    cli = example_cli
+    root = tmp_path / "p"
+    cli("init", root)
+    name = "raising.RaisingPlugin"
+    data = root / ".lightplug" / "plugin_data" / name
+    assert cli("-C", root, "plugins", "config", name, "greeting=yo", "repeat=2").exit_code == 0
+    assert cli.json("-C", root, "plugins", "config", name)["params"] == {"greeting": "yo", "repeat": 2}
+    bad = cli("-C", root, "plugins", "config", name, "repeat=0")
+    assert bad.exit_code == 2 and "repeat" in bad.output
+    assert cli("-C", root, "plugins", "config", name, "nope=1").exit_code == 2
+    cli("-C", root, "import", sample_dir / "more")
+    cli("-C", root, "remove-folder", sample_dir / "more")
+    lines = (data / "seen.txt").read_text().splitlines()
+    assert len(lines) == 6 and lines[0].startswith("yoyo ") and lines[-1] == "gone 5"
+    assert cli("-C", root, "plugins", "remove", name).exit_code == 0
+    assert not data.exists()
+    assert name not in {p["name"] for p in cli.json("-C", root, "plugins", "list") if p.get("enabled")}
