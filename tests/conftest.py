@@ -73,3 +73,10 @@ def project(tmp_path, cli, sample_dir) -> Path:
     result = cli("-C", root, "import", sample_dir)
     assert result.exit_code == 0, result.output
     return root
+
+
+@pytest.fixture
+def example_project(project, example_cli) -> Path:
+    """``project`` after the example plugins were loaded once (their ``_start`` has run)."""
+    assert example_cli("-C", project, "ops", "list").exit_code == 0
+    return project

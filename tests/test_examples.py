@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 
-def test_lightly_greeting_example(example_cli, project):
+def test_lightly_greeting_example(example_cli, example_project):
+    project = example_project
     result = example_cli("-C", project, "run", "GreetingOperator", "--name", "Ada", "--no-input")
     assert result.exit_code == 0 and result.stdout.strip() == "Hello Ada!"
 
 
-def test_panoptic_hue_example_groups_by_hue(example_cli, project):
+def test_panoptic_hue_example_groups_by_hue(example_cli, example_project):
+    project = example_project
     cli = example_cli
     types = cli.json("-C", project, "vectors", "list")
     assert any(t["source"] == "my_plugin" and t["params"] == {"model": "fake_vector"} for t in types)
@@ -33,7 +35,8 @@ def test_panoptic_hue_example_groups_by_hue(example_cli, project):
     assert "Hue group" in human.stdout and "3 group(s)" in human.stdout
 
 
-def test_autolabel_example_writes_annotations(example_cli, project):
+def test_autolabel_example_writes_annotations(example_cli, example_project):
+    project = example_project
     cli = example_cli
     op = "LightlyTrain: OD auto-labeling"
     result = cli.json("-C", project, "run", op, "--no-input")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-def test_raising_action_leaves_database_unchanged(example_cli, project):
+def test_raising_action_leaves_database_unchanged(example_cli, example_project):
+    project = example_project
     cli = example_cli
     before = (cli.json("-C", project, "properties", "list"), cli.json("-C", project, "vectors", "list"),
               cli.json("-C", project, "history"))
@@ -21,7 +22,8 @@ def test_raising_action_leaves_database_unchanged(example_cli, project):
     assert verbose.exit_code == 1 and "Traceback" in verbose.stdout
 
 
-def test_undo_redo_across_invocations(example_cli, project):
+def test_undo_redo_across_invocations(example_cli, example_project):
+    project = example_project
     cli = example_cli
     # the parameter `tag` clashes with the selection option --tag, so it is set through --param
     tagged = cli.json("-C", project, "run", "tag_selection", "--ids", "1,2", "--param", "tag=keep")
@@ -43,7 +45,8 @@ def test_undo_redo_across_invocations(example_cli, project):
     assert tags[0]["id"] == 1  # redo restores the same ids
 
 
-def test_failed_task_does_not_stop_others_and_run_if_last_runs(example_cli, project):
+def test_failed_task_does_not_stop_others_and_run_if_last_runs(example_cli, example_project):
+    project = example_project
     result = example_cli("-C", project, "run", "failing_tasks", "--json")
     assert result.exit_code == 1
     assert "run_if_last ran for k" in result.stderr
@@ -54,7 +57,8 @@ def test_failed_task_does_not_stop_others_and_run_if_last_runs(example_cli, proj
     assert len(errors) == 1 and "task failed on purpose" in errors[0]["message"]
 
 
-def test_plugin_enable_disable_and_config(example_cli, project):
+def test_plugin_enable_disable_and_config(example_cli, example_project):
+    project = example_project
     cli = example_cli
     assert cli("-C", project, "plugins", "disable", "my_plugin").exit_code == 0
     ops = {o["id"] for o in cli.json("-C", project, "ops", "list")}
@@ -67,7 +71,8 @@ def test_plugin_enable_disable_and_config(example_cli, project):
     assert listed["my_plugin"]["actions"] == ["compute_vectors", "compute_clusters"]
 
 
-def test_action_parameter_bounds_enums_and_paths(example_cli, project):
+def test_action_parameter_bounds_enums_and_paths(example_cli, example_project):
+    project = example_project
     cli = example_cli
     ok = cli.json("-C", project, "run", "raising.BoundedPlugin.bounded", "--k", "10", "--colour", "blue",
                   "--where", "a/b")
