@@ -117,3 +117,21 @@ def test_plugin_events_settings_and_data_path(example_cli, tmp_path, sample_dir)
     assert cli("-C", root, "plugins", "remove", name).exit_code == 0
     assert not data.exists()
     assert name not in {p["name"] for p in cli.json("-C", root, "plugins", "list") if p.get("enabled")}
+
+
+def test_selection_options(example_cli, example_project, sample_dir):
+    cli, project = example_cli, example_project
+    images = cli.json("-C", project, "images", "list")
+    copy = next(i for i in images if i["name"] == "photo_002_copy.jpg")
+
+    def count(*selection):
+        return cli.json("-C", project, "run", "tag_selection", "--param", "tag=t", *selection)["value"]
+
+    assert count("--sha1", copy["sha1"]) == 2  # the copy and its original
+    assert count("--folder", sample_dir / "more") == 5
+    assert count("--folder", sample_dir / "more", "--ids", "1") == 6
+    assert count("--tag", "t") == 7  # everything tagged by the three runs above
+    assert count("--tag", "labels:t") == 7
+    for bad in (["--ids", "99999"], ["--ids", "x"], ["--sha1", "0" * 40], ["--folder", "/nope"],
+                ["--tag", "missing"], ["--from-run", "abc"]):
+        assert cli("-C", project, "run", "tag_selection", *bad).exit_code == 2, bad
