@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
@@ -13,7 +11,7 @@ from .models import (
     DbCommit, DeleteFolderConfirm, Folder, ImageProperty, Instance, InstanceProperty, Property,
     PropertyGroup, PropertyMode, PropertyType, Tag, Vector, VectorType,
 )
-from .parallel import process_pool, thread_pool
+from .parallel import in_process, in_thread
 
 if TYPE_CHECKING:
     from .aplugin import APlugin
@@ -167,13 +165,11 @@ class PluginProjectInterface:
     # -- work -----------------------------------------------------------------------------
     async def run_async(self, function: Callable, *args: Any) -> Any:
         """Run blocking ``function(*args)`` in a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(thread_pool(), functools.partial(function, *args))
+        return await in_thread(function, *args)
 
     async def run_in_process(self, function: Callable, *args: Any) -> Any:
         """Run CPU-heavy, picklable ``function(*args)`` in the shared process pool (all cores)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(process_pool(), functools.partial(function, *args))
+        return await in_process(function, *args)
 
     def add_task(self, task: Task) -> None:
         """Queue a background task; it runs, with a progress bar, before the command ends."""

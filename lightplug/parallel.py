@@ -50,6 +50,22 @@ def thread_pool() -> ThreadPoolExecutor:
     return _threads
 
 
+async def in_thread(function, *args):
+    """Await blocking ``function(*args)`` run in the shared thread pool."""
+    import asyncio
+    import functools
+
+    return await asyncio.get_running_loop().run_in_executor(thread_pool(), functools.partial(function, *args))
+
+
+async def in_process(function, *args):
+    """Await CPU-heavy, picklable ``function(*args)`` run in the shared process pool."""
+    import asyncio
+    import functools
+
+    return await asyncio.get_running_loop().run_in_executor(process_pool(), functools.partial(function, *args))
+
+
 @atexit.register
 def shutdown() -> None:
     """Stop the pools (called at exit)."""

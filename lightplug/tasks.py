@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import sys
 import traceback
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from .parallel import process_pool, thread_pool, worker_count
+from .parallel import in_process, in_thread, worker_count
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -35,13 +34,11 @@ class Task:
 
     async def run_async(self, function: Callable, *args: Any) -> Any:
         """Run a blocking ``function(*args)`` in a worker thread."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(thread_pool(), functools.partial(function, *args))
+        return await in_thread(function, *args)
 
     async def run_in_process(self, function: Callable, *args: Any) -> Any:
         """Run a CPU-heavy, picklable top-level ``function(*args)`` in the process pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(process_pool(), functools.partial(function, *args))
+        return await in_process(function, *args)
 
 
 @dataclass
