@@ -105,3 +105,13 @@ def test_script_registered_operator_with_typed_params(cli, project):
     failed = run("--needed", "1", "--count", "3")
     assert failed.exit_code == 1  # the operator reported failure
     reset_host()
+
+
+def test_testing_helper_limits_plugins(tmp_path):
+    from lightplug.testing import PluginCli
+
+    cli = PluginCli(plugins="hello")
+    root = cli.init(tmp_path / "p")
+    assert [o["id"] for o in cli.json("-C", root, "ops", "list")] == ["hello.greet"]
+    assert cli.run(root, "greet", "--name", "Ada")["message"] == "Hello Ada!"
+    assert "LIGHTPLUG_PLUGINS" not in __import__("os").environ

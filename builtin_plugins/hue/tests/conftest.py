@@ -7,47 +7,30 @@ import pathlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import Result
+
+from lightplug.testing import PluginCli
 
 
 Cli = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+def cli() -> Iterator[PluginCli]:
     """Invoke the real ``lightplug`` CLI with only the hue plugin loaded."""
-    from lightplug.cli import app
-    from lightplug.host import reset_host
-
-    monkeypatch.setenv("LIGHTPLUG_PLUGINS", "hue")
-    reset_host()
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-    yield invoke
-    reset_host()
+    yield PluginCli(plugins="hue")
 
 
 @pytest.fixture
-def project(tmp_path: pathlib.Path, cli: Cli) -> pathlib.Path:
+def project(tmp_path: pathlib.Path, cli: PluginCli) -> pathlib.Path:
     """An empty project."""
-    root = tmp_path / "project"
-    assert cli("init", root).exit_code == 0
-    return root
+    return cli.init(tmp_path / "project")
 
 
 @pytest.fixture
-def run(cli: Cli) -> Callable[..., dict]:
+def run(cli: PluginCli) -> Callable[..., dict]:
     """``run(project, ACTION, *ARGS, code=0)``: ``lightplug -C project run ... --json`` parsed."""
-
-    def invoke(project: pathlib.Path, *args: str, code: int = 0) -> dict:
-        result = cli("-C", project, "run", *args, "--json", "--no-input")
-        assert result.exit_code == code, result.output
-        return json.loads(result.stdout)
-
-    return invoke
+    return cli.run
 
 
 @pytest.fixture
