@@ -41,7 +41,7 @@ class PropertyMode(str, Enum):
 
     @classmethod
     def _missing_(cls, value: object) -> PropertyMode | None:
-        aliases = {"instance": cls.id, "image": cls.sha1}
+        aliases = {"instance": cls.id, "image": cls.sha1, "id": cls.id, "sha1": cls.sha1}
         return aliases.get(value.lower()) if isinstance(value, str) else None
 
 

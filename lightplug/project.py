@@ -95,6 +95,7 @@ class Project:
         self.events = Events()
         self.plugins: dict[str, APlugin] = {}
         self.plugin_errors: dict[str, str] = {}
+        self.listener_errors: list[str] = []
         self.host: PluginHost | None = None
         self._temp_id = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -170,21 +171,35 @@ class Project:
         if not instances:
             return
         for callback in self.events.instances_import:
-            await _maybe_await(callback(instances))
+            await self._notify(callback, instances)
         for callback in self.events.instance_import:
             for instance in instances:
-                await _maybe_await(callback(instance))
+                if not await self._notify(callback, instance):
+                    break
         if self.host is not None:
-            for result in self.host.module_hooks("on_import")(project=self.interface(), instances=instances):
-                await _maybe_await(result)
+            await self._notify_hooks("on_import", instances=instances)
 
     async def emit_folder_delete(self, confirm: DeleteFolderConfirm) -> None:
         """Tell plugins that folders and their instances were removed."""
         for callback in self.events.folder_delete:
-            await _maybe_await(callback(confirm))
+            await self._notify(callback, confirm)
         if self.host is not None:
-            for result in self.host.module_hooks("on_folder_delete")(project=self.interface(), deleted=confirm):
-                await _maybe_await(result)
+            await self._notify_hooks("on_folder_delete", deleted=confirm)
+
+    async def _notify(self, callback: Callable, *args: Any) -> bool:
+        """Call one listener; a failure is reported (and counted) and does not stop the others."""
+        try:
+            await _maybe_await(callback(*args))
+            return True
+        except Exception as exc:  # noqa: BLE001 - one listener must not break the command
+            self.listener_errors.append(f"{getattr(callback, '__qualname__', callback)}: {type(exc).__name__}: {exc}")
+            print(f"lightplug: event listener failed: {self.listener_errors[-1]}", file=sys.stderr)
+            return False
+
+    async def _notify_hooks(self, hook_name: str, **kwargs: Any) -> None:
+        hook = self.host.module_hooks(hook_name)
+        for impl in hook.get_hookimpls():
+            await self._notify(impl.function, *[dict(project=self.interface(), **kwargs)[a] for a in impl.argnames])
 
     def close(self) -> None:
         """Close the database and the event loop."""

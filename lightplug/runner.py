@@ -144,6 +144,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
                               "message": failure.error, "functions": [],
                               "data": {"traceback": failure.traceback} if verbose else None})
         out["success"], status = False, "failure"
+        out["message"] = out["message"] or f"task {failure.name} failed: {failure.error}"
     json_params = {k: jsonable(v) for k, v in params.items()}
     out = {"operator": spec.name, "id": spec.qualified, "plugin": spec.plugin, "dialect": spec.dialect,
            "status": status, **out, "parameters": json_params, "selection": selection.given,

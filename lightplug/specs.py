@@ -10,6 +10,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+# Options every `lightplug run OP` command has; a parameter whose option would clash is set with --param.
+RESERVED_OPTIONS = frozenset({"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input",
+                              "--json", "--verbose", "-v", "--help", "-h"})
+
 KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
          "own_vector_type")
 
@@ -38,11 +42,22 @@ class ParamSpec:
         """The CLI option, e.g. ``--nb-clusters``."""
         return "--" + kebab(self.name)
 
+    @property
+    def clashes(self) -> bool:
+        """Whether this parameter's option (or its ``--no-`` form) is one of ``RESERVED_OPTIONS``."""
+        negative = "--no-" + self.option[2:] if self.kind == "bool" else None
+        return self.option in RESERVED_OPTIONS or negative in RESERVED_OPTIONS
+
+    @property
+    def reachable(self) -> str:
+        """How to set this parameter on the command line."""
+        return f"--param {self.name}=VALUE" if self.clashes else self.option
+
     def as_json(self) -> dict[str, Any]:
         default = self.default
         if hasattr(default, "value"):
             default = default.value
-        return {"name": self.name, "option": self.option, "type": self.kind, "default": default,
+        return {"name": self.name, "option": self.reachable, "type": self.kind, "default": default,
                 "required": self.required, "description": self.description,
                 "choices": self.choices, "min": self.min, "max": self.max}
 

@@ -31,7 +31,14 @@ def _read(name: str) -> str:
 
 
 def _headings(text: str) -> list[str]:
-    return [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
+    """Markdown headings (``#`` lines outside fenced code blocks), without the hashes."""
+    out, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+        elif line.startswith("#") and not fenced:
+            out.append(line.lstrip("#").strip())
+    return out
 
 
 # -- docs/api.md ------------------------------------------------------------------------------
@@ -158,10 +165,10 @@ def test_global_options_documented() -> None:
 
 def test_run_options_documented() -> None:
     """The fixed options of every ``run OP`` command (they are not reachable by walking the app)."""
-    from lightplug.cli.run_cmd import _FIXED
+    from lightplug.specs import RESERVED_OPTIONS
 
     text = _cli_sections()["run"]
-    for option in _FIXED:
+    for option in RESERVED_OPTIONS:
         assert option in text, f"docs/cli.md, `lightplug run`: {option} is not mentioned"
 
 
@@ -181,6 +188,24 @@ def test_python_blocks_compile(doc: str) -> None:
         assert blocks, "docs/plugin-guide.md has no ```python blocks"
     for line, code in blocks:
         compile(code, f"docs/{doc}:{line}", "exec")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@pytest.mark.parametrize("doc", ["api.md", "cli.md", "plugin-guide.md", "exit-codes-and-json.md",
+                                 "architecture.md"])
+def test_links_between_docs_resolve(doc: str) -> None:
+    for target, anchor in re.findall(r"\]\(([\w./-]*\.md|)(?:#([\w-]+))?\)", _read(doc)):
+        name = target or doc
+        if "/" in name:
+            continue  # outside docs/ (README, examples)
+        assert (DOCS / name).is_file(), f"docs/{doc} links to missing {name}"
+        if anchor:
+            anchors = {_slug(h) for h in _headings(_read(name))}
+            assert anchor in anchors, f"docs/{doc} links to {name}#{anchor}, which has no such heading"
 
 
 def test_docs_exist() -> None:

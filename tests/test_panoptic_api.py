@@ -114,6 +114,10 @@ def test_plugin_events_settings_and_data_path(example_cli, tmp_path, sample_dir)
     cli("-C", root, "remove-folder", sample_dir / "more")
     lines = (data / "seen.txt").read_text().splitlines()
     assert len(lines) == 6 and lines[0].startswith("yoyo ") and lines[-1] == "gone 5"
+    cli("-C", root, "plugins", "config", name, "greeting=explode")
+    failed = cli("-C", root, "import", sample_dir / "gray.jpg")
+    assert failed.exit_code == 1 and "listener exploded" in failed.output
+    assert any(i["name"] == "gray.jpg" for i in cli.json("-C", root, "images", "list"))
     assert cli("-C", root, "plugins", "remove", name).exit_code == 0
     assert not data.exists()
     assert name not in {p["name"] for p in cli.json("-C", root, "plugins", "list") if p.get("enabled")}

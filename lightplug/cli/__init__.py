@@ -15,15 +15,26 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"lightplug {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_callback(
     ctx: typer.Context,
     project: Optional[str] = typer.Option(
         None, "-C", "--project", metavar="DIR", help="Project directory (default: found like git does; "
         "or LIGHTPLUG_PROJECT)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
 ) -> None:
     """Options shared by every command."""
     state(ctx).project_option = project
+
 
 
 def _register() -> None:

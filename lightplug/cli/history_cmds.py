@@ -95,6 +95,6 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
     if as_json:
         print_json(record)
         return
-    stdout().print(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
+    stdout().print(f"Run {run_id}: {record['operator']} \\[{record['status']}] started {record['started'][:19]}, "
                    f"{record['duration']:.2f}s, parameters {record['parameters']}, selection {record['selection'] or 'all'}")
     render_result({**record["result"], "run_id": run_id})

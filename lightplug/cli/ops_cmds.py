@@ -24,12 +24,14 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json([s.as_json() for s in specs])
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("Name", "Id", "Kind", "Parameters", "Description")
     for s in specs:
         kind = "operator" if s.dialect == "operator" else "action (" + ", ".join(s.hooks) + ")"
-        table.add_row(s.name, s.qualified, kind, ", ".join(p.option for p in s.params), s.description)
+        table.add_row(escape(s.name), s.qualified, kind, ", ".join(p.reachable for p in s.params),
+                      escape(s.description))
     stdout().print(table)
 
 
@@ -54,10 +56,12 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="Operator name
         out.print(spec.description)
     if spec.scopes:
         out.print("scopes: " + ", ".join(spec.scopes))
+    from rich.markup import escape
+
     table = Table("Option", "Type", "Default", "Required", "Choices / bounds", "Description")
     for p in spec.params:
         bounds = ", ".join(p.choices or []) or " ".join(
             x for x in (f"min {p.min}" if p.min is not None else "", f"max {p.max}" if p.max is not None else "") if x)
-        table.add_row(p.option, p.kind, repr(p.as_json()["default"]), "yes" if p.required else "no",
-                      bounds, p.description)
+        table.add_row(p.reachable, p.kind, escape(repr(p.as_json()["default"])), "yes" if p.required else "no",
+                      escape(bounds), escape(p.description))
     out.print(table)

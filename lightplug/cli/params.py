@@ -77,18 +77,18 @@ def prompt(spec: ParamSpec) -> Any:
     label = spec.name + (f" ({spec.description})" if spec.description else "")
     default = spec.default
     if spec.kind == "bool":
-        return typer.confirm(label, default=bool(default))
+        return typer.confirm(label, default=bool(default), err=True)
     if spec.kind in ("int", "float"):
         number_type = int if spec.kind == "int" else float
         while True:
-            value = typer.prompt(label, type=number_type, default=default)
+            value = typer.prompt(label, type=number_type, default=default, err=True)
             if (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max):
                 return value
             typer.echo(f"Error: enter a value between {spec.min} and {spec.max}.", err=True)
     if spec.choices:
         return typer.prompt(label, type=Literal[tuple(spec.choices)],  # type: ignore[misc]
-                            default=default if default in spec.choices else None)
+                            default=default if default in spec.choices else None, err=True)
     if default is None and not spec.required:
-        value = typer.prompt(label, default="", show_default=False)
+        value = typer.prompt(label, default="", show_default=False, err=True)
         return value or None
-    return typer.prompt(label, default=default)
+    return typer.prompt(label, default=default, err=True)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import EXIT_OK, existing_paths, fail, open_project, print_json, stderr
+from .common import EXIT_FAILED, EXIT_OK, existing_paths, fail, open_project, print_json, stderr
 
 
 def init(directory: Path = typer.Argument(Path("."), help="Where to create the project.")) -> None:
@@ -41,7 +41,7 @@ def import_(
     project.run(project.emit_import(summary.instances))
     failures = project.run(project.tasks.run_all(err))
     data = summary.as_json()
-    data["task_failures"] = [f.error for f in failures]
+    data["task_failures"] = [f.error for f in failures] + project.listener_errors
     if as_json:
         print_json(data)
     else:
@@ -50,7 +50,10 @@ def import_(
         err.print(f"Imported {summary.imported} file(s) ({summary.new_images} new image(s)), "
                   f"{summary.already_known} already known, {len(summary.skipped)} skipped "
                   f"in {summary.seconds:.1f}s.")
-    raise typer.Exit(EXIT_OK)
+    if data["task_failures"]:
+        err.print(f"[red]{len(data['task_failures'])} plugin task(s) or listener(s) failed[/] (see above); "
+                  "the files were imported.")
+    raise typer.Exit(EXIT_FAILED if data["task_failures"] else EXIT_OK)
 
 
 def remove_folder(

@@ -13,9 +13,6 @@ from ..specs import ActionSpec
 from . import params as P
 from .common import EXIT_FAILED, EXIT_OK, fail, open_project, print_json, state, stderr
 
-_FIXED = {"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input", "--json",
-          "--verbose", "-v", "--help", "-h"}
-
 
 class OperatorGroup(TyperGroup):
     """A group whose sub-commands are the operators and actions of the current project."""
@@ -66,11 +63,12 @@ def build_command(spec: ActionSpec) -> Any:
     signature = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
     for i, p in enumerate(spec.params):
-        if p.option in _FIXED or any(p.option == o for o, _ in options):
+        if p.clashes or any(p.option == o for o, _ in options):
             continue  # reachable through --param only
         ident = f"p{i}"
         decls = [f"{p.option}/--no-{p.option[2:]}"] if p.kind == "bool" else [p.option]
-        help_text = p.description + (f" [default: {p.as_json()['default']!r}]" if p.default is not None else "")
+        help_text = p.description.replace("[", "\\[") + (
+            f" \\[default: {p.as_json()['default']!r}]" if p.default is not None else "")
         signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=P.annotation(p),
                                            default=typer.Option(None, *decls, help=help_text,
                                                                 show_default=False, min=p.min, max=p.max)))

@@ -38,11 +38,19 @@ def _from_run(project: Project, text: str) -> list[int]:
         ids += g.get("ids") or []
         if g.get("sha1s"):
             ids += [i.id for i in store.get_instances(project.db, sha1s=g["sha1s"])]
-    return ids
+    existing = [i.id for i in store.get_instances(project.db, ids=ids)]
+    if len(existing) < len(set(ids)):
+        from .common import stderr
+
+        stderr().print(f"[yellow]{len(set(ids)) - len(existing)} instance(s) of run {record['id']} "
+                       "no longer exist and were left out[/]")
+    return existing
 
 
 def _tagged(project: Project, text: str) -> list[int]:
     prop_name, sep, value = text.rpartition(":")
+    if sep and list(project.db.query("select 1 from tags where value = ?", [text])):
+        prop_name, sep, value = "", "", text  # the whole text is a tag value containing ':'
     rows = list(project.db.query(
         "select t.id, p.mode from tags t join properties p on p.id = t.property_id where t.value = ?"
         + (" and p.name = ?" if sep else ""), [value, prop_name] if sep else [value]))
