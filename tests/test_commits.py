@@ -88,3 +88,24 @@ def test_vectors_read_back_one_dimensional(api):
     assert vec.data.dtype == np.float32 and vec.data.tolist() == [0, 1, 2, 3, 4]
     assert project.run(iface.vector_exist(vt.id, sha1)) and not project.run(iface.vector_exist(vt.id, "0" * 40))
     assert [t.id for t in project.run(iface.get_vector_types(source="script"))] == [vt.id]
+
+
+def test_apply_commit_creates_folders_and_instances(api, tmp_path):
+    from lightplug import Folder
+    from lightplug.sample import photo
+
+    iface, project = api
+    path = tmp_path / "extra" / "x.jpg"
+    path.parent.mkdir()
+    photo(5).save(path)
+    folder = Folder(project.next_temp_id(), str(path.parent), "extra")
+    inst = iface.create_instance(folder.id, "x.jpg", "jpg", "f" * 40, str(path), 320, 240, "0" * 16)
+    project.run(iface.apply_commit(DbCommit(folders=[folder], instances=[inst])))
+    assert inst.folder_id == folder.id > 0 and inst.id > 0
+    assert str(path.parent) in {f.path for f in project.run(iface.get_folders())}
+    assert project.run(iface.get_instances(sha1s=["f" * 40]))[0].url == str(path)
+    assert project.run(iface.undo()) is False  # apply_commit is not undoable
+    project.run(iface.do(DbCommit(empty_instances=[inst.id])))
+    assert project.run(iface.get_instances(ids=[inst.id])) == []
+    project.run(iface.undo())
+    assert project.run(iface.get_instances(ids=[inst.id]))[0].name == "x.jpg"
