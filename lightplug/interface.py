@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable
 from .db import commits, store
 from .db import rows
 from .models import (
-    DbCommit, DeleteFolderConfirm, Folder, ImageProperty, Instance, InstanceProperty, Property,
+    DbCommit, DeleteFolderConfirm, Folder, ImageInfo, ImageProperty, Instance, InstanceProperty, Property,
     PropertyGroup, PropertyMode, PropertyType, Tag, Vector, VectorType,
 )
 from .parallel import in_process, in_thread
@@ -40,6 +40,10 @@ class PluginProjectInterface:
                             sha1s: Sequence[str] | None = None) -> list[Instance]:
         """Instances by id or sha1 (either matches); all instances with no filter."""
         return store.get_instances(self._project.db, ids, sha1s)
+
+    async def get_images(self, sha1s: Sequence[str] | None = None) -> list[ImageInfo]:
+        """What is known of image contents: size, format, mode, ahash, file size (lightplug)."""
+        return store.get_images(self._project.db, sha1s)
 
     async def get_folders(self) -> list[Folder]:
         """Every folder of the project."""

@@ -109,3 +109,10 @@ def test_apply_commit_creates_folders_and_instances(api, tmp_path):
     assert project.run(iface.get_instances(ids=[inst.id])) == []
     project.run(iface.undo())
     assert project.run(iface.get_instances(ids=[inst.id]))[0].name == "x.jpg"
+
+
+def test_image_infos_are_readable(api, sample_dir):
+    iface, project = api
+    infos = project.run(iface.get_images())
+    one = project.run(iface.get_images([infos[0].sha1]))
+    assert one == [infos[0]] and one[0].file_size > 0 and one[0].format in {"JPEG", "PNG"}

@@ -1,0 +1,194 @@
+"""Near-duplicate pairs and groups from packed hashes, in numpy.
+
+Hashes are packed into ``uint64`` words (``pack_bits``). An image may carry several hash
+*variants* (its hash, the hash of its mirror image, ...): codes have the shape
+``(n, variants, words)``, and the distance between two images is the smallest Hamming
+distance over the variant pairs listed in ``compare`` (each pair is used both ways round,
+so the distance is symmetric). ``neighbour_pairs`` compares every image with every later
+one in blocks of rows (XOR + popcount), so memory stays bounded whatever the collection
+size; ``duplicate_pairs`` adds the colour check.
+
+Pairs become groups in one of two ways: ``star_groups`` (what the plugin uses) puts every
+member next to its keeper; ``components`` (union-find) follows chains, which on large
+collections merges distinct images into ever-growing groups (see bench/dedup_accuracy.py
+``--sweep``, rows "chain").
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+#: compare hashes only
+PLAIN: tuple[tuple[int, int], ...] = ((0, 0),)
+#: compare hashes, and each hash with the other image's mirror hash (variant 1)
+MIRROR: tuple[tuple[int, int], ...] = ((0, 0), (0, 1))
+#: with the four variants of ``hashing.VARIANTS`` (image, mirror, centre, centre mirror):
+#: the image hash against the other image's image and centre hashes ...
+CROP: tuple[tuple[int, int], ...] = ((0, 0), (0, 2))
+#: ... and against their mirrored versions too
+CROP_MIRROR: tuple[tuple[int, int], ...] = ((0, 0), (0, 1), (0, 2), (0, 3))
+#: colour check: two images whose mean colours (Cb, Cr) point in directions with a cosine
+#: below this are not duplicates ...
+COLOUR_MIN_COSINE = 0.95
+#: ... unless one of them is nearly gray (mean chroma below this, of 128): then colour says nothing
+COLOUR_MIN_CHROMA = 2.0
+#: elements of the ``rows x n x words`` XOR block computed at once
+BLOCK_ELEMENTS = 1 << 22
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """Pack 0/1 values along the last axis (a multiple of 64 long) into ``uint64`` words."""
+    bits = np.asarray(bits)
+    if bits.shape[-1] % 64:
+        raise ValueError(f"bit count {bits.shape[-1]} is not a multiple of 64")
+    packed = np.packbits(bits.astype(bool), axis=-1)
+    return np.ascontiguousarray(packed).view(np.uint64)
+
+
+def _symmetric(compare: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for p, q in compare:
+        for pair in ((p, q), (q, p)):
+            if pair not in out:
+                out.append(pair)
+    return out
+
+
+def distances(codes_a: np.ndarray, codes_b: np.ndarray,
+              compare: Sequence[tuple[int, int]] = MIRROR) -> np.ndarray:
+    """Distances between every image of ``codes_a`` ``(r, v, k)`` and of ``codes_b`` ``(c, v, k)``.
+
+    Returns an ``(r, c)`` int array: the smallest Hamming distance over ``compare``.
+    """
+    best: np.ndarray | None = None
+    for p, q in _symmetric(compare):
+        x = codes_a[:, None, p, :] ^ codes_b[None, :, q, :]
+        d = np.bitwise_count(x).sum(axis=-1, dtype=np.int32)
+        best = d if best is None else np.minimum(best, d)
+    assert best is not None, "compare must list at least one variant pair"
+    return best
+
+
+def neighbour_pairs(codes: np.ndarray, threshold: int,
+                    compare: Sequence[tuple[int, int]] = MIRROR
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs ``i < j`` at distance ``<= threshold``: ``(i, j, distance)`` int arrays."""
+    codes = np.asarray(codes, dtype=np.uint64)
+    if codes.ndim == 2:
+        codes = codes[:, None, :]
+    n = len(codes)
+    rows = max(1, BLOCK_ELEMENTS // max(1, n * codes.shape[-1]))
+    found_i, found_j, found_d = [], [], []
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        d = distances(codes[start:stop], codes[start:], compare)
+        # keep j > i only: in this block, column c is image start + c
+        d[np.tril_indices(stop - start, 0, d.shape[1])] = threshold + 1
+        r, c = np.nonzero(d <= threshold)
+        found_i.append(r + start)
+        found_j.append(c + start)
+        found_d.append(d[r, c])
+    if not found_i:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return (np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64),
+            np.concatenate(found_d).astype(np.int64))
+
+
+def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected-component labels of ``n`` nodes joined by edges ``i[k] - j[k]``.
+
+    Union-find done with arrays: roots are hooked onto the smaller root of each edge,
+    then paths are compressed by pointer jumping, until every edge joins one component.
+    Each label is the smallest node index of its component.
+    """
+    parent = np.arange(n)
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    while True:
+        while True:  # pointer jumping: every node points at its root
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+        pi, pj = parent[i], parent[j]
+        differ = pi != pj
+        if not differ.any():
+            return parent
+        lo = np.minimum(pi[differ], pj[differ])
+        hi = np.maximum(pi[differ], pj[differ])
+        np.minimum.at(parent, hi, lo)
+
+
+def group_members(labels: np.ndarray, min_size: int = 2) -> list[np.ndarray]:
+    """Indices of each component with at least ``min_size`` members, largest first."""
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable")
+    uniq, starts, counts = np.unique(labels[order], return_index=True, return_counts=True)
+    groups = [order[s:s + c] for s, c in zip(starts, counts) if c >= min_size]
+    groups.sort(key=lambda g: (-len(g), int(g[0])))
+    return groups
+
+
+def colours_agree(colour: np.ndarray, i: np.ndarray, j: np.ndarray,
+                  min_cosine: float = COLOUR_MIN_COSINE,
+                  min_chroma: float = COLOUR_MIN_CHROMA) -> np.ndarray:
+    """For each pair ``(i[k], j[k])``: whether the mean colours ``colour`` ``(n, 2)`` agree.
+
+    Brightness, contrast and saturation scale the mean chroma and keep its direction;
+    a different colour cast (hue) turns it. Nearly gray images always agree.
+    """
+    a, b = colour[i], colour[j]
+    na, nb = np.linalg.norm(a, axis=1), np.linalg.norm(b, axis=1)
+    cosine = (a * b).sum(axis=1) / np.maximum(na * nb, 1e-9)
+    return (cosine >= min_cosine) | (np.minimum(na, nb) < min_chroma)
+
+
+def duplicate_pairs(codes: np.ndarray, threshold: int, mirror: bool = True,
+                    colour: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of near-duplicate images: ``(i, j, distance)`` with ``i < j``.
+
+    ``codes`` ``(n, 4, words)`` are packed ``hashing.VARIANTS`` hashes; a pair qualifies when
+    the image hash of one is within ``threshold`` of the image or centre hash (or, with
+    ``mirror``, their mirrored versions) of the other, and, when ``colour`` ``(n, 2)`` is
+    given, the two mean colours agree (``colours_agree``).
+    """
+    i, j, d = neighbour_pairs(codes, threshold, CROP_MIRROR if mirror else CROP)
+    if colour is not None and len(i):
+        keep = colours_agree(np.asarray(colour, dtype=np.float32), i, j)
+        i, j, d = i[keep], j[keep], d[keep]
+    return i, j, d
+
+
+def star_groups(n: int, i: np.ndarray, j: np.ndarray, d: np.ndarray,
+                priority: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Group images around keepers: ``[(members, distances), ...]``, keeper first (distance 0).
+
+    Images are visited from the highest ``priority`` down; an image not yet grouped that
+    has neighbours not yet grouped becomes a keeper, and those neighbours its group. Every
+    member is thus a direct neighbour of its keeper: chains of near duplicates (a~b, b~c)
+    do not merge into one ever-growing group. The other members follow by distance.
+    """
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    d = np.asarray(d, dtype=np.int64)
+    src, dst, dist = np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([d, d])
+    by_src = np.lexsort((dist, src))  # neighbours of each node, nearest first
+    src, dst, dist = src[by_src], dst[by_src], dist[by_src]
+    starts = np.searchsorted(src, np.arange(n + 1))
+    has_edges = np.flatnonzero(starts[1:] > starts[:-1])
+    grouped = np.zeros(n, dtype=bool)
+    groups = []
+    for keeper in has_edges[np.argsort(-np.asarray(priority)[has_edges], kind="stable")]:
+        if grouped[keeper]:
+            continue
+        lo, hi = starts[keeper], starts[keeper + 1]
+        free = ~grouped[dst[lo:hi]]
+        if not free.any():
+            continue
+        members = np.concatenate([[keeper], dst[lo:hi][free]])
+        grouped[members] = True
+        groups.append((members, np.concatenate([[0], dist[lo:hi][free]])))
+    return groups

@@ -1,0 +1,155 @@
+"""Perceptual hashes and colour signatures of image files, computed in batches with numpy.
+
+Every file is decoded once, at a reduced size, into a small grayscale array and the mean
+colour (``decode``); the hashes of a whole batch are then computed together with matrix
+products (``hash_variants``). A hash is 64 bits, kept as ``uint8`` 0/1 values.
+
+Each image gets four *variants* of a hash (``VARIANTS``): the whole image, its mirror
+image, the centre region (``CENTRE_MARGIN`` cut from every side) and the mirrored centre.
+Comparing one image's whole-image hash with another's centre hash catches crops of a few
+percent, which move every pixel and defeat whole-image hashes.
+
+Hash kinds (``HASH_KINDS``):
+
+* ``phash``: the DCT hash of imagededup / pHash: 32x32 image, top-left 8x8 DCT-II
+  coefficients, each compared with the median of the 63 non-DC coefficients.
+* ``dhash``: 9x8 image, each pixel compared with its left neighbour.
+* ``ahash``: 8x8 image, each pixel compared with the mean.
+* ``whash``: the Haar wavelet hash with the overall mean removed. For Haar, the level-5
+  approximation of a 256x256 image is its 8x8 block sums, so this is the 8x8 area average
+  compared with its median (computed from the decoded array directly).
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+from PIL import Image, ImageOps
+
+HASH_KINDS: tuple[str, ...] = ("phash", "dhash", "ahash", "whash")
+HASH_BITS = 64
+VARIANTS: tuple[str, ...] = ("image", "mirror", "centre", "centre_mirror")
+#: fraction of the width and height cut from each side for the "centre" variants
+CENTRE_MARGIN = 0.05
+#: side of the square grayscale array every image is reduced to
+GRAY_SIZE = 64
+#: size requested from the JPEG decoder (``Image.draft``); the decoder keeps at least this
+DRAFT_SIZE = 128
+#: ITU-R BT.601 weights, the ones Pillow uses for "L" and JPEG uses for Y, Cb, Cr
+_RGB_TO_YCC = np.array([[0.299, 0.587, 0.114],
+                        [-0.168736, -0.331264, 0.5],
+                        [0.5, -0.418688, -0.081312]], dtype=np.float32)
+
+Image.MAX_IMAGE_PIXELS = None  # big scans are legitimate input; they are only ever reduced
+
+
+def decode(path: str | os.PathLike, size: int = GRAY_SIZE,
+           draft_size: int = DRAFT_SIZE) -> tuple[np.ndarray, np.ndarray] | None:
+    """Decode ``path``: ``(gray (size, size) float32, mean chroma (Cb, Cr) float32)``.
+
+    JPEGs are decoded at a reduced scale (``Image.draft``) no smaller than ``draft_size``;
+    EXIF orientation is applied and alpha dropped; the reduction is an area average.
+    Returns None when the file cannot be decoded.
+    """
+    try:
+        with Image.open(path) as im:
+            if im.format == "JPEG" and draft_size:
+                im.draft("RGB", (draft_size, draft_size))
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+                arr = np.asarray(im, dtype=np.float32)
+                top = float(arr.max()) or 1.0
+                im = Image.fromarray((arr * (255.0 / top)).astype(np.uint8), "L")
+            rgb = im.convert("RGB").resize((size, size), Image.Resampling.BOX)
+    except Exception:  # noqa: BLE001 - any decoder error means "no hash for this file"
+        return None
+    ycc = np.asarray(rgb, dtype=np.float32) @ _RGB_TO_YCC.T
+    return np.ascontiguousarray(ycc[..., 0]), ycc[..., 1:].mean(axis=(0, 1))
+
+
+@lru_cache(maxsize=64)
+def area_matrix(n_in: int, n_out: int, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
+    """``(n_out, n_in)`` matrix averaging the span ``[lo, hi]`` (fractions) of ``n_in``
+    samples into ``n_out`` equal cells."""
+    edges = np.linspace(lo * n_in, hi * n_in, n_out + 1)
+    pix = np.arange(n_in)[None, :]
+    cover = np.clip(np.minimum(edges[1:, None], pix + 1) - np.maximum(edges[:-1, None], pix), 0.0, None)
+    m = (cover / cover.sum(axis=1, keepdims=True)).astype(np.float32)
+    m.setflags(write=False)
+    return m
+
+
+@lru_cache(maxsize=8)
+def dct_matrix(n: int, k: int) -> np.ndarray:
+    """First ``k`` rows of the unnormalised ``n``-point DCT-II (scipy's ``dct`` default)."""
+    i = np.arange(n)[None, :]
+    f = np.arange(k)[:, None]
+    m = (2.0 * np.cos(np.pi * f * (2 * i + 1) / (2 * n))).astype(np.float32)
+    m.setflags(write=False)
+    return m
+
+
+def resample(batch: np.ndarray, rows: int, cols: int, margin: float = 0.0) -> np.ndarray:
+    """Area-average ``(b, h, w)`` arrays to ``(b, rows, cols)``, first cutting ``margin``
+    (a fraction of the height and width) from every side."""
+    _, h, w = batch.shape
+    if (h, w) == (rows, cols) and not margin:
+        return batch
+    lo, hi = margin, 1.0 - margin
+    return area_matrix(h, rows, lo, hi) @ batch @ area_matrix(w, cols, lo, hi).T
+
+
+def _median_bits(values: np.ndarray, skip_first: bool = False) -> np.ndarray:
+    flat = values.reshape(len(values), -1)
+    med = np.median(flat[:, 1:] if skip_first else flat, axis=1, keepdims=True)
+    return (flat >= med).astype(np.uint8)
+
+
+def hash_gray(batch: np.ndarray, kind: str = "phash", margin: float = 0.0) -> np.ndarray:
+    """64-bit hashes ``(b, 64)`` (uint8 0/1) of grayscale arrays ``(b, h, w)``."""
+    batch = np.asarray(batch, dtype=np.float32)
+    if kind == "phash":
+        d = dct_matrix(32, 8)
+        return _median_bits(d @ resample(batch, 32, 32, margin) @ d.T, skip_first=True)
+    if kind == "dhash":
+        small = resample(batch, 8, 9, margin)
+        return (small[:, :, 1:] > small[:, :, :-1]).reshape(len(batch), -1).astype(np.uint8)
+    if kind == "ahash":
+        flat = resample(batch, 8, 8, margin).reshape(len(batch), -1)
+        return (flat > flat.mean(axis=1, keepdims=True)).astype(np.uint8)
+    if kind == "whash":
+        return _median_bits(resample(batch, 8, 8, margin))
+    raise ValueError(f"unknown hash kind {kind!r}; expected one of {', '.join(HASH_KINDS)}")
+
+
+def hash_variants(batch: np.ndarray, kind: str = "phash",
+                  margin: float = CENTRE_MARGIN) -> np.ndarray:
+    """The ``VARIANTS`` hashes of grayscale arrays ``(b, h, w)``: ``(b, 4, 64)`` uint8."""
+    batch = np.asarray(batch, dtype=np.float32)
+    both = np.concatenate([batch, batch[:, :, ::-1]])
+    whole, centre = hash_gray(both, kind), hash_gray(both, kind, margin)
+    b = len(batch)
+    return np.stack([whole[:b], whole[b:], centre[:b], centre[b:]], axis=1)
+
+
+def compute_features(paths: Sequence[str | os.PathLike], kinds: Iterable[str] = ("phash",)
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Decode ``paths`` once and hash them: ``({kind: (n, 4, 64) uint8}, colour (n, 2), ok (n,))``.
+
+    ``colour`` is each image's mean chroma (Cb, Cr, centred on 0). Files that cannot be
+    decoded get ``ok[i] = False`` and zeros. A top-level function, so it can run in a
+    worker process.
+    """
+    n = len(paths)
+    gray = np.zeros((n, GRAY_SIZE, GRAY_SIZE), dtype=np.float32)
+    colour = np.zeros((n, 2), dtype=np.float32)
+    ok = np.zeros(n, dtype=bool)
+    for i, path in enumerate(paths):
+        decoded = decode(path)
+        if decoded is not None:
+            gray[i], colour[i] = decoded
+            ok[i] = True
+    bits = {kind: hash_variants(gray, kind) * ok[:, None, None].astype(np.uint8) for kind in kinds}
+    return bits, colour, ok
