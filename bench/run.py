@@ -50,7 +50,7 @@ def decode_all(paths: list[Path]) -> float:
 
 
 def main() -> None:
-    count = int(os.environ.get("BENCH_FILES", "600"))
+    count = int(os.environ.get("BENCH_FILES", "1500"))
     base = timed([sys.executable, "-c", "pass"])
     cli = timed([str(BIN / "lightplug"), "--help"])
     print(f"start-up: lightplug --help {cli * 1000:.0f} ms = {cli / base:.1f}x bare python ({base * 1000:.0f} ms)")
@@ -67,10 +67,16 @@ def main() -> None:
                             env={"LIGHTPLUG_WORKERS": workers, "LIGHTPLUG_PLUGINS": ""}, repeat=1)
             print(f"import ({workers} worker(s), no plugins): {count / seconds:.0f} files/s "
                   f"= {serial / seconds:.2f}x the baseline")
-    for script in [] if os.environ.get("BENCH_CORE_ONLY") else sorted(HERE.glob("*_*.py")):
-        print(f"\n== {script.name}")
-        subprocess.run([sys.executable, str(script)], check=False)
-
+    if os.environ.get("BENCH_CORE_ONLY"):
+        return
+    # Plugin benchmarks: accuracy against the reference tools, on corpora with known duplicates
+    # built by ../shared/corpus/make_corpus.py. Each says what it needs when it is missing.
+    n = os.environ.get("BENCH_CORPUS_N", "300")
+    for script, args in (("dedup_accuracy.py", ["--seed", "1", "--n", n]),
+                         ("similarity_accuracy.py", ["--seeds", "1", "--n", n]),
+                         ("quality_agreement.py", [str(HERE.parent / "demo" / "sample")])):
+        print(f"\n== {script} {' '.join(args)}", flush=True)
+        subprocess.run([sys.executable, str(HERE / script), *args], check=False)
 
 if __name__ == "__main__":
     main()
