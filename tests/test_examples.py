@@ -14,7 +14,8 @@ def test_panoptic_hue_example_groups_by_hue(example_cli, example_project):
     cli = example_cli
     types = cli.json("-C", project, "vectors", "list")
     assert any(t["source"] == "my_plugin" and t["params"] == {"model": "fake_vector"} for t in types)
-    vectors = cli.json("-C", project, "run", "my_plugin.compute_vectors")
+    # bare names, as the source documentation uses them: no built-in plugin may clash with them
+    vectors = cli.json("-C", project, "run", "compute_vectors")
     assert vectors["success"] and vectors["notifs"][0]["message"] == "Computed all vectors"
     groups = cli.json("-C", project, "run", "compute_clusters", "--nb-clusters", "3")
     assert [g["name"].startswith("Hue group: ") for g in groups["groups"]] == [True] * 3

@@ -43,7 +43,7 @@ class SimilarityPlugin(APlugin):
         super().__init__(name=name, project=project, plugin_path=plugin_path)
         self.params = SimilarityParams()
         self.project.on_instances_import(self.on_import)
-        self.add_action_easy(self.compute_vectors, ["vector"])
+        self.add_action_easy(self.compute_embeddings, ["vector"])
         self.similar_fn = self.add_action_easy(self.similar, ["similar"])
         self.clusters_fn = self.add_action_easy(self.clusters, ["group"])
         self.duplicates_fn = self.add_action_easy(self.near_duplicates, ["group"])
@@ -79,7 +79,7 @@ class SimilarityPlugin(APlugin):
         instances = await self.project.get_instances(ids=instance_ids)
         return await embed_instances(self, instances, model, package)
 
-    async def compute_vectors(self, context: ActionContext,
+    async def compute_embeddings(self, context: ActionContext,
                               model: EmbeddingModel = EmbeddingModel.pixels) -> ActionResult:
         """Compute the embeddings of the selection (or of every image) that are not stored yet.
 

@@ -69,11 +69,11 @@ def _family(ids: dict[str, int], seed: int) -> set[int]:
 def test_loaded_from_its_installed_entry_point(cli):
     (info,) = json.loads(cli("plugins", "list", "--json").stdout)
     assert (info["name"], info["distribution"], info["status"]) == ("similarity", "lightplug-similarity", "loaded")
-    assert info["actions"] == ["compute_vectors", "similar", "clusters", "near_duplicates"]
+    assert info["actions"] == ["compute_embeddings", "similar", "clusters", "near_duplicates"]
 
 
 def test_import_computes_vectors_once(cli):
-    out = cli.run("compute_vectors")
+    out = cli.run("compute_embeddings")
     assert out["success"] and out["value"] == {"computed": 0, "cached": 24, "failed": 0}
     vectors = json.loads(cli("vectors", "list", "--json").stdout)
     assert [(v["source"], v["params"]["model"], v["vectors"]) for v in vectors] == [("similarity", "pixels", 24)]
@@ -180,7 +180,7 @@ def test_values_refused_by_the_action(cli, args, message):
 def test_new_images_are_embedded_on_import_only(cli, tmp_path):
     write_photos(tmp_path / "more", [20, 21])
     cli("import", str(tmp_path / "more"))
-    assert cli.run("compute_vectors")["value"] == {"computed": 0, "cached": 26, "failed": 0}
+    assert cli.run("compute_embeddings")["value"] == {"computed": 0, "cached": 26, "failed": 0}
 
 
 def test_vectors_computed_on_demand_when_import_skips_them(cli, tmp_path):
@@ -190,7 +190,7 @@ def test_vectors_computed_on_demand_when_import_skips_them(cli, tmp_path):
     ids = cli.ids()
     out = cli.run("similar", "--ids", str(ids["photo_030.jpg"]), "--k", "3")
     assert len(out["groups"][0]["ids"]) == 3
-    assert cli.run("compute_vectors")["value"] == {"computed": 0, "cached": 27, "failed": 0}
+    assert cli.run("compute_embeddings")["value"] == {"computed": 0, "cached": 27, "failed": 0}
 
 
 def test_unreadable_images_are_left_out_with_a_warning(cli, tmp_path):
