@@ -13,32 +13,28 @@ def _summary(row: dict) -> str:
     return summarize(commit_from_json(row["forward"]))
 
 
-def undo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Revert the latest commit (also one made by an earlier command)."""
+def _step(ctx: typer.Context, as_json: bool, verb: str) -> None:
     from ..db import commits
 
     project = open_project(ctx, plugins=False)
-    row = commits.undo(project.db)
+    row = (commits.undo if verb == "undo" else commits.redo)(project.db)
     if row is None:
-        fail("nothing to undo", code=1)
+        fail(f"nothing to {verb}", code=1)
     if as_json:
-        print_json({"undone": row["id"], "source": row["source"], "changes": _summary(row)})
+        print_json({f"{verb}ne": row["id"], "source": row["source"], "changes": _summary(row)})
     else:
-        stderr().print(f"Undid commit {row['id']} ({row['source']}): {_summary(row)}")
+        past = {"undo": "Undid", "redo": "Redid"}[verb]
+        stderr().print(f"{past} commit {row['id']} ({row['source']}): {_summary(row)}")
+
+
+def undo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Revert the latest commit (also one made by an earlier command)."""
+    _step(ctx, as_json, "undo")
 
 
 def redo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Re-apply the commit undone last."""
-    from ..db import commits
-
-    project = open_project(ctx, plugins=False)
-    row = commits.redo(project.db)
-    if row is None:
-        fail("nothing to redo", code=1)
-    if as_json:
-        print_json({"redone": row["id"], "source": row["source"], "changes": _summary(row)})
-    else:
-        stderr().print(f"Redid commit {row['id']} ({row['source']}): {_summary(row)}")
+    _step(ctx, as_json, "redo")
 
 
 def history(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:

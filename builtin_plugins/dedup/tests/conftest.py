@@ -7,58 +7,34 @@ import pathlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from typer.testing import CliRunner, Result
+from lightplug.testing import PluginCli
 
-Cli = Callable[..., Result]
+Cli = PluginCli
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli]:
+def cli() -> Iterator[PluginCli]:
     """Invoke the real ``lightplug`` CLI with only the dedup plugin loaded."""
-    from lightplug.cli import app
-    from lightplug.host import reset_host
-
-    monkeypatch.setenv("LIGHTPLUG_PLUGINS", "dedup")
-    reset_host()
-    runner = CliRunner()
-
-    def invoke(*args: object) -> Result:
-        return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-
-    yield invoke
-    reset_host()
+    yield PluginCli(plugins="dedup")
 
 
 @pytest.fixture
-def project(tmp_path: pathlib.Path, cli: Cli) -> pathlib.Path:
+def project(tmp_path: pathlib.Path, cli: PluginCli) -> pathlib.Path:
     """An empty project."""
-    root = tmp_path / "project"
-    assert cli("init", root).exit_code == 0
-    return root
+    return cli.init(tmp_path / "project")
 
 
 @pytest.fixture
-def run(cli: Cli) -> Callable[..., dict]:
-    """``run(project, ACTION, *ARGS, code=0)``: ``lightplug -C project run ... --json``, parsed."""
-
-    def invoke(project: pathlib.Path, *args: object, code: int = 0) -> dict:
-        result = cli("-C", project, "run", *args, "--json", "--no-input")
-        assert result.exit_code == code, result.output
-        return json.loads(result.stdout)
-
-    return invoke
+def run(cli: PluginCli) -> Callable[..., dict]:
+    """``run(project, ACTION, *ARGS, code=0)``: ``lightplug -C project run ... --json`` parsed."""
+    return cli.run
 
 
 @pytest.fixture
-def names(cli: Cli) -> Callable[[pathlib.Path], dict[int, str]]:
+def names(cli: PluginCli) -> Callable[[pathlib.Path], dict[int, str]]:
     """``names(project)``: instance id -> file stem."""
-
-    def read(project: pathlib.Path) -> dict[int, str]:
-        result = cli("-C", project, "images", "list", "--json")
-        assert result.exit_code == 0, result.output
-        return {row["id"]: pathlib.Path(row["path"]).stem for row in json.loads(result.stdout)}
-
-    return read
+    return lambda project: {row["id"]: pathlib.Path(row["path"]).stem
+                            for row in cli.json("-C", project, "images", "list")}
 
 
 @pytest.fixture

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import pathlib
 from collections.abc import Callable, Iterator
 
 import pytest
-from typer.testing import Result
-
 from lightplug.testing import PluginCli
 
 
-Cli = Callable[..., Result]
+Cli = PluginCli
 
 
 @pytest.fixture
@@ -34,12 +31,7 @@ def run(cli: PluginCli) -> Callable[..., dict]:
 
 
 @pytest.fixture
-def names(cli: Cli) -> Callable[[pathlib.Path], dict[int, str]]:
+def names(cli: PluginCli) -> Callable[[pathlib.Path], dict[int, str]]:
     """``names(project)``: instance id -> file stem."""
-
-    def read(project: pathlib.Path) -> dict[int, str]:
-        result = cli("-C", project, "images", "list", "--json")
-        assert result.exit_code == 0, result.output
-        return {row["id"]: pathlib.Path(row["path"]).stem for row in json.loads(result.stdout)}
-
-    return read
+    return lambda project: {row["id"]: pathlib.Path(row["path"]).stem
+                            for row in cli.json("-C", project, "images", "list")}
