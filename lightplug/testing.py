@@ -56,6 +56,10 @@ class PluginCli:
         assert result.exit_code == code, result.output
         return json.loads(result.stdout)
 
+    def stems(self, project: Path) -> dict[int, str]:
+        """Instance id -> file name without extension, for the project's images."""
+        return {row["id"]: Path(row["path"]).stem for row in self.json("-C", project, "images", "list")}
+
     def run(self, project: Path, action: str, *args: Any, code: int = 0) -> dict:
         """``lightplug -C PROJECT run ACTION ARGS --json --no-input``, parsed."""
         return self.json("-C", project, "run", action, *args, "--no-input", code=code)

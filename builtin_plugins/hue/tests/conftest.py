@@ -33,5 +33,4 @@ def run(cli: PluginCli) -> Callable[..., dict]:
 @pytest.fixture
 def names(cli: PluginCli) -> Callable[[pathlib.Path], dict[int, str]]:
     """``names(project)``: instance id -> file stem."""
-    return lambda project: {row["id"]: pathlib.Path(row["path"]).stem
-                            for row in cli.json("-C", project, "images", "list")}
+    return cli.stems
