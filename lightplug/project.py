@@ -79,16 +79,12 @@ class Project:
     """An open project: its database, task queue, events and loaded Panoptic-style plugins."""
 
     def __init__(self, root: Path) -> None:
-        from sqlite_utils import Database
-
         from .db.schema import migrate
+        from .db.tx import connect
 
         self.root = Path(root)
         self.dir = self.root / PROJECT_DIR
-        self.db: Database = Database(self.dir / DB_NAME, execute_plugins=False)
-        self.db.execute("PRAGMA busy_timeout = 10000")
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()
+        self.db: Database = connect(self.dir / DB_NAME)
         migrate(self.db)
         self.collection_id = COLLECTION_ID
         self.tasks = TaskQueue()
@@ -120,8 +116,10 @@ class Project:
         """Run ``coroutine`` on the project's event loop (plugin prints go to stderr, not stdout)."""
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
+        from .aio import run_interruptibly
+
         with contextlib.redirect_stdout(sys.stderr):
-            return self._loop.run_until_complete(coroutine)
+            return run_interruptibly(self._loop, coroutine)
 
     def interface(self) -> PluginProjectInterface:
         """A plugin interface not tied to a plugin (for module-style hooks and scripts)."""

@@ -73,6 +73,28 @@ def m001_initial(db: Database) -> None:
             db.execute(statement)
 
 
+@migrations()
+def m002_run_lifecycle(db: Database) -> None:
+    """Runs that are visible while they run, and the commits and annotations each run made.
+
+    ``runs``: ``pid`` and ``host`` of the process running it (to tell a killed run), ``finished``.
+    ``commits.run_id`` / ``annotations.run_id``: what to revert when the run raises or is
+    interrupted. Commit state ``applied`` marks a run's non-undoable ``apply_commit`` writes.
+    """
+    runs = db.table("runs")
+    for column, kind in (("pid", int), ("host", str), ("finished", str)):
+        runs.add_column(column, kind)
+    db.table("commits").add_column("run_id", int)
+    db.table("annotations").add_column("run_id", int)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_commits_run ON commits(run_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_runs_status ON runs(status)")
+
+
 def migrate(db: Database) -> None:
-    """Bring ``db`` up to the current schema."""
-    migrations.apply(db)
+    """Bring ``db`` up to the current schema (under the write lock, so concurrent openers agree)."""
+    from .tx import write
+
+    if not migrations.pending(db):
+        return
+    with write(db):
+        migrations.apply(db)
