@@ -35,6 +35,7 @@ $(WHEELHOUSE)/.built: $(STAMP)
 	touch $@
 
 test: setup $(WHEELHOUSE)/.built
+	$(BIN)/mypy
 	LIGHTPLUG_WHEELHOUSE=$(abspath $(WHEELHOUSE)) $(BIN)/python -m pytest -q
 
 bench: setup

@@ -3,6 +3,8 @@
 - start-up: `lightplug --help` against a bare `python -c pass`;
 - import: files/s of `lightplug import` with 1 worker and with all cores, against a plain
   serial Pillow full decode of the same files;
+- plugin loading: `run hello.greet` and a warm `ops list` with a 3 s-import plugin installed,
+  against the same without it (bench/slow_plugin.py);
 - then each plugin benchmark in bench/ that exists (they may need ../shared).
 """
 
@@ -67,6 +69,8 @@ def main() -> None:
                             env={"LIGHTPLUG_WORKERS": workers, "LIGHTPLUG_PLUGINS": ""}, repeat=1)
             print(f"import ({workers} worker(s), no plugins): {count / seconds:.0f} files/s "
                   f"= {serial / seconds:.2f}x the baseline")
+    print("\n== slow_plugin.py", flush=True)
+    subprocess.run([sys.executable, str(HERE / "slow_plugin.py")], check=False)
     if os.environ.get("BENCH_CORE_ONLY"):
         return
     # Plugin benchmarks: accuracy against the reference tools, on corpora with known duplicates

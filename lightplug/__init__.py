@@ -33,6 +33,8 @@ _EXPORTS = {
     "ActionContext": "results", "ActionResult": "results", "Group": "results", "Score": "results",
     "ScoreList": "results", "Notif": "results", "NotifType": "results", "NotifFunction": "results",
     "Task": "tasks", "Bounds": "specs",
+    # compute layer
+    "map_images": "compute", "MapResult": "compute",
     # data model
     "Folder": "models", "Instance": "models", "ImageInfo": "models", "Property": "models",
     "PropertyType": "models", "PropertyMode": "models", "PropertyGroup": "models", "Tag": "models",

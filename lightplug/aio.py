@@ -17,6 +17,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _CLEANUP_SECONDS = 1.0  # how long cancelled tasks get to finish after Ctrl-C
+_BLOCKED_SECONDS = 0.5  # after this, a loop stuck in blocking plugin code gets KeyboardInterrupt
+
+
+def _interrupt_if_stuck(task: asyncio.Task) -> None:
+    """Raise ``KeyboardInterrupt`` in the main thread if the cancelled task has not stopped."""
+    if not task.done():
+        import _thread
+
+        _thread.interrupt_main()
 
 
 def run_interruptibly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any, Any, T]) -> T:
@@ -27,10 +36,13 @@ def run_interruptibly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any,
     if threading.current_thread() is threading.main_thread():
 
         def on_sigint(signum: int, frame: Any) -> None:
-            if interrupted.is_set():  # second Ctrl-C: stop now
+            if interrupted.is_set():  # second Ctrl-C, or the loop is stuck in blocking code: stop now
                 raise KeyboardInterrupt
             interrupted.set()
             loop.call_soon_threadsafe(task.cancel)
+            timer = threading.Timer(_BLOCKED_SECONDS, _interrupt_if_stuck, (task,))
+            timer.daemon = True
+            timer.start()
 
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -55,5 +67,5 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
         gathered = asyncio.gather(*pending, return_exceptions=True)
         try:
             loop.run_until_complete(asyncio.wait_for(gathered, _CLEANUP_SECONDS))
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except BaseException:  # noqa: BLE001 - best effort: the command is stopping anyway
             pass

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import enum
 import pathlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from .specs import ActionSpec, ParamSpec
@@ -13,6 +15,7 @@ if TYPE_CHECKING:
     from .aplugin import APlugin, ParamDescription
     from .parameters import BaseParameter
     from .project import Project
+    from .registry import RegisteredOperator
 
 
 class LookupFailed(LookupError):
@@ -27,9 +30,11 @@ def operator_param(p: BaseParameter) -> ParamSpec:
                      min=getattr(p, "min", None), max=getattr(p, "max", None))
 
 
-def action_param(p: ParamDescription, project: Project, plugin: APlugin) -> ParamSpec:
-    """The spec of a Panoptic-style parameter, with choices read from the project."""
-    from .db import rows, store
+PROJECT_KINDS = ("property", "vector_type", "own_vector_type")  # choices come from the project's data
+
+
+def action_param(p: ParamDescription, project: Project | None, plugin: APlugin | str | None) -> ParamSpec:
+    """The spec of a Panoptic-style parameter, with choices read from ``project`` (if given)."""
     from .models import InputFile, OwnVectorType, PropertyId, VectorType
 
     t = p.type
@@ -52,15 +57,26 @@ def action_param(p: ParamDescription, project: Project, plugin: APlugin) -> Para
         if isinstance(spec.default, enum.Enum):
             spec.default = spec.default.value
     elif isinstance(t, type) and issubclass(t, PropertyId):
-        props = [rows.property_(r) for r in project.db.query("select * from properties order by id")]
         spec.kind = "property"
+    elif isinstance(t, type) and issubclass(t, VectorType):
+        spec.kind = "own_vector_type" if issubclass(t, OwnVectorType) else "vector_type"
+    if project is not None:
+        fill_choices(spec, project, plugin if plugin is None or isinstance(plugin, str) else plugin.name)
+    return spec
+
+
+def fill_choices(spec: ParamSpec, project: Project, plugin: str | None) -> ParamSpec:
+    """Set the choices of a ``property`` / ``vector_type`` parameter from the project's data."""
+    from .db import rows, store
+    from .models import PropertyId, VectorType
+
+    if spec.kind == "property":
+        props = [rows.property_(r) for r in project.db.query("select * from properties order by id")]
         spec.choices = [pr.name for pr in props]
         by_name = {pr.name: pr.id for pr in props}
         spec.convert = lambda v: PropertyId(by_name[v] if v in by_name else int(v))
-    elif isinstance(t, type) and issubclass(t, VectorType):
-        own = issubclass(t, OwnVectorType)
-        types = store.get_vector_types(project.db, plugin.name if own else None)
-        spec.kind = "own_vector_type" if own else "vector_type"
+    elif spec.kind in ("vector_type", "own_vector_type"):
+        types = store.get_vector_types(project.db, plugin if spec.kind == "own_vector_type" else None)
         spec.choices = [str(v.id) for v in types]
         by_id = {str(v.id): v for v in types}
         spec.convert = lambda v: v if isinstance(v, VectorType) else by_id[str(v)]
@@ -71,25 +87,72 @@ def action_param(p: ParamDescription, project: Project, plugin: APlugin) -> Para
     return spec
 
 
-def build(project: Project | None) -> list[ActionSpec]:
-    """Every operator, plus the actions of the project's loaded plugins."""
+def operator_spec(entry: RegisteredOperator) -> ActionSpec:
+    """The spec of a registered operator (its ``parameters`` and ``supported_scopes`` are read)."""
+    op = entry.operator
+    with contextlib.redirect_stdout(sys.stderr):
+        params = [operator_param(p) for p in op.parameters]
+        scopes = [getattr(s, "value", str(s)) for s in op.supported_scopes]
+    return ActionSpec(name=op.name, plugin=entry.plugin, description=op.description or "",
+                      params=params, dialect="operator", target=op, scopes=scopes)
+
+
+def operator_specs(plugins: set[str] | None = None) -> tuple[list[ActionSpec], list[dict[str, str]]]:
+    """Specs of the registered operators (of ``plugins``), and ``{name, id, plugin, error}`` of those
+    whose ``parameters`` or ``supported_scopes`` raised (``SystemExit`` included)."""
+    from .host import CONTAINED, describe_error
     from .registry import operator_registry
 
-    specs = []
+    specs, failed = [], []
     for entry in operator_registry.entries:
-        op = entry.operator
-        specs.append(ActionSpec(
-            name=op.name, plugin=entry.plugin, description=op.description or "",
-            params=[operator_param(p) for p in op.parameters], dialect="operator", target=op,
-            scopes=[getattr(s, "value", str(s)) for s in op.supported_scopes]))
-    if project is not None:
-        for plugin in project.plugins.values():
-            for fd in plugin.registered_functions:
-                specs.append(ActionSpec(
-                    name=fd.name, plugin=plugin.name, description=fd.description,
-                    params=[action_param(p, project, plugin) for p in fd.params], dialect="action",
-                    target=(plugin, fd), hooks=list(fd.hooks)))
+        if plugins is not None and entry.plugin not in plugins:
+            continue
+        try:
+            specs.append(operator_spec(entry))
+        except CONTAINED as exc:
+            name = entry.operator.name
+            qualified = name if name.startswith(entry.plugin + ".") else f"{entry.plugin}.{name}"
+            failed.append({"name": name, "id": qualified, "plugin": entry.plugin, "error": describe_error(exc)})
+            print(f"lightplug: plugin {entry.plugin!r}: operator {name!r} failed and was skipped: "
+                  f"{failed[-1]['error']}", file=sys.stderr)
+    return specs, failed
+
+
+def action_specs(project: Project, names: set[str] | None = None, fill: bool = True) -> list[ActionSpec]:
+    """Specs of the actions of the project's loaded plugins (those named ``names``, if given)."""
+    specs = []
+    for plugin in project.plugins.values():
+        if names is not None and plugin.name not in names:
+            continue
+        for fd in plugin.registered_functions:
+            specs.append(ActionSpec(
+                name=fd.name, plugin=plugin.name, description=fd.description,
+                params=[action_param(p, project if fill else None, plugin) for p in fd.params],
+                dialect="action", target=(plugin, fd), hooks=list(fd.hooks)))
     return specs
+
+
+def build(project: Project | None, plugins: set[str] | None = None) -> list[ActionSpec]:
+    """Every operator, plus the actions of the project's loaded plugins (only of ``plugins``, if given).
+
+    An operator whose ``parameters`` raise is left out (and reported on stderr).
+    """
+    specs, _ = operator_specs(plugins)
+    if project is not None:
+        from .host import current_host
+
+        owner = current_host().owner
+        specs += [s for s in action_specs(project) if plugins is None or owner(s.plugin) in plugins]
+    return specs
+
+
+def spec_from_json(data: dict[str, Any]) -> ActionSpec:
+    """An ``ActionSpec`` rebuilt from ``as_json()`` (no target: for listing, not for running)."""
+    params = [ParamSpec(name=p["name"], kind=p["type"], default=p["default"], required=p["required"],
+                        description=p["description"], choices=p["choices"], min=p["min"], max=p["max"])
+              for p in data["parameters"]]
+    return ActionSpec(name=data["name"], plugin=data["plugin"], description=data["description"], params=params,
+                      dialect=data["dialect"], target=None, scopes=list(data["scopes"]), hooks=list(data["hooks"]))
 
 
 def find(specs: list[ActionSpec], name: str) -> ActionSpec:

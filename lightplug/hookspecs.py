@@ -34,3 +34,9 @@ def on_import(project: PluginProjectInterface, instances: list[Instance]) -> Any
 @hookspec
 def on_folder_delete(project: PluginProjectInterface, deleted: DeleteFolderConfirm) -> Any:
     """React to the removal of a folder and its instances (may return an awaitable)."""
+
+
+@hookspec
+def register_executors(register: Callable[[str, Callable[[], Any]], None]) -> None:
+    """Add executors for ``map_images`` by calling ``register(name, factory)``; ``factory()``
+    returns a ``lightplug.compute.Mapper``. Called only when a name that is not built in is used."""

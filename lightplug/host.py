@@ -1,13 +1,20 @@
-"""The plugin host: finds plugins through entry points, loads each one safely, records status."""
+"""The plugin host: finds plugins through entry points, loads each one on demand, records status.
+
+Finding plugins reads only packaging metadata (``importlib.metadata``); nothing is imported
+until ``load(name)`` (or ``load_entry_points()``) asks for it. Every load is contained: an
+exception or ``SystemExit`` marks that plugin failed and the host goes on.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import os
 import sys
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -20,6 +27,7 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "lightplug"
 PLUGINS_ENV = "LIGHTPLUG_PLUGINS"
+CONTAINED = (Exception, SystemExit)  # what plugin code may raise without ending the command
 
 
 @dataclass
@@ -40,6 +48,35 @@ class PluginInfo:
                 "panoptic_plugin": bool(self.plugin_classes)}
 
 
+class PluginExit(Exception):
+    """``SystemExit`` raised by plugin code inside a coroutine, turned into an ordinary exception."""
+
+    def __init__(self, code: Any) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return "" if self.code is None else str(self.code)
+
+
+def describe_error(exc: BaseException) -> str:
+    """``"Type: message"`` for a plugin's failure (``SystemExit: 3`` for ``sys.exit(3)``)."""
+    name = "SystemExit" if isinstance(exc, PluginExit) else type(exc).__name__
+    return f"{name}: {exc}"
+
+
+async def contained(awaitable: Any) -> Any:
+    """Await plugin code so that ``sys.exit()`` in it raises ``PluginExit``, not ``SystemExit``.
+
+    asyncio lets ``SystemExit`` escape a task and stop the event loop; as an ordinary exception it
+    can be reported as the plugin's failure instead.
+    """
+    try:
+        return await awaitable
+    except SystemExit as exc:
+        raise PluginExit(exc.code) from exc
+
+
 class PluginHost:
     """A ``pluggy.PluginManager("lightplug")`` plus the plugins' operators and plugin classes."""
 
@@ -48,8 +85,9 @@ class PluginHost:
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.warnings: list[str] = []
+        self._entry_points: dict[str, metadata.EntryPoint] | None = None
 
-    # -- loading --------------------------------------------------------------------------
+    # -- finding (metadata only) ----------------------------------------------------------
     def allowed(self, name: str) -> bool:
         """Whether ``LIGHTPLUG_PLUGINS`` lets plugin ``name`` load (unset: all; empty: none)."""
         limit = os.environ.get(PLUGINS_ENV)
@@ -57,21 +95,52 @@ class PluginHost:
             return True
         return name in {n.strip() for n in limit.split(",") if n.strip()}
 
-    def load_entry_points(self) -> None:
-        """Load every plugin of the entry-point group, one at a time, each failure contained."""
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
-            if ep.name in self.plugins or not self.allowed(ep.name):
-                continue
+    def entry_points(self) -> dict[str, metadata.EntryPoint]:
+        """The allowed entry points of the group ``lightplug`` by name, sorted; nothing imported."""
+        if self._entry_points is None:
+            found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
+            self._entry_points = {ep.name: ep for ep in found if self.allowed(ep.name)}
+        return self._entry_points
+
+    def fingerprint(self) -> str:
+        """A digest of the installed plugins (name, value, distribution, version) and ``LIGHTPLUG_PLUGINS``."""
+        rows = []
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
             dist = getattr(ep, "dist", None)
-            info = PluginInfo(name=ep.name, distribution=dist.name if dist else None,
-                              version=dist.version if dist else None)
-            self.plugins[ep.name] = info
-            try:
+            rows.append([ep.name, ep.value, dist.name if dist else None, dist.version if dist else None])
+        text = json.dumps([rows, os.environ.get(PLUGINS_ENV)])
+        return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+    def live_names(self) -> list[str]:
+        """Plugins known only in this process: added with ``add()``, and ``script``."""
+        self._sync_scripts()
+        return [n for n in self.plugins if n not in self.entry_points()]
+
+    # -- loading --------------------------------------------------------------------------
+    def load(self, name: str) -> PluginInfo | None:
+        """Import and register entry point ``name`` once; None if there is no such allowed plugin."""
+        if name in self.plugins:
+            return self.plugins[name]
+        ep = self.entry_points().get(name)
+        if ep is None:
+            return None
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(name=ep.name, distribution=dist.name if dist else None,
+                          version=dist.version if dist else None)
+        self.plugins[ep.name] = info
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
                 obj = ep.load()
-            except BaseException as exc:  # noqa: BLE001 - a plugin must never break the host
-                self._fail(info, "import", exc)
-                continue
-            self.add(obj, info)
+        except CONTAINED as exc:  # a plugin must never break the host, not even with sys.exit()
+            self._fail(info, "import", exc)
+            return info
+        self.add(obj, info)
+        return info
+
+    def load_entry_points(self) -> None:
+        """Load every allowed plugin of the entry-point group, one at a time, each failure contained."""
+        for name in self.entry_points():
+            self.load(name)
 
     def add(self, obj: Any, info: PluginInfo) -> None:
         """Register a loaded plugin object (module, class or instance) under ``info.name``."""
@@ -79,15 +148,16 @@ class PluginHost:
 
         self.plugins[info.name] = info
         try:
-            if isinstance(obj, type) and issubclass(obj, APlugin):
-                info.plugin_classes.append(obj)
-            else:
-                plugin_class = getattr(obj, "plugin_class", None)
-                if isinstance(plugin_class, type) and issubclass(plugin_class, APlugin):
-                    info.plugin_classes.append(plugin_class)
-                self.pm.register(obj, name=info.name)
-            self._collect(info)
-        except BaseException as exc:  # noqa: BLE001
+            with contextlib.redirect_stdout(sys.stderr):
+                if isinstance(obj, type) and issubclass(obj, APlugin):
+                    info.plugin_classes.append(obj)
+                else:
+                    plugin_class = getattr(obj, "plugin_class", None)
+                    if isinstance(plugin_class, type) and issubclass(plugin_class, APlugin):
+                        info.plugin_classes.append(plugin_class)
+                    self.pm.register(obj, name=info.name)
+                self._collect(info)
+        except CONTAINED as exc:
             self._fail(info, "registration", exc)
 
     def _collect(self, info: PluginInfo) -> None:
@@ -109,45 +179,68 @@ class PluginHost:
 
     def _fail(self, info: PluginInfo, stage: str, exc: BaseException) -> None:
         info.status = "failed"
-        info.error = f"{type(exc).__name__}: {exc}"
+        info.error = describe_error(exc)
+        info.plugin_classes.clear()
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
-        message = f"lightplug: plugin {info.name!r} failed at {stage} and was skipped: {info.error}"
-        if os.environ.get("LIGHTPLUG_DEBUG"):
+        operator_registry.entries[:] = [e for e in operator_registry.entries if e.plugin != info.name]
+        self.warn(f"plugin {info.name!r} failed at {stage} and was skipped: {info.error}", exc)
+
+    def warn(self, message: str, exc: BaseException | None = None) -> None:
+        """Record ``message`` and print it on stderr (with a traceback when ``LIGHTPLUG_DEBUG`` is set)."""
+        message = "lightplug: " + message
+        if exc is not None and os.environ.get("LIGHTPLUG_DEBUG"):
             message += "\n" + "".join(traceback.format_exception(exc))
         self.warnings.append(message)
         print(message, file=sys.stderr)
 
+    def _sync_scripts(self) -> None:
+        scripts = [e.operator.name for e in operator_registry.entries if e.plugin == "script"]
+        if scripts:
+            self.plugins.setdefault("script", PluginInfo(name="script")).operators = scripts
+
     # -- queries --------------------------------------------------------------------------
-    def plugin_classes(self) -> list[tuple[str, type[APlugin]]]:
-        """``(plugin name, class)`` for every Panoptic-style plugin of loaded plugins."""
+    def plugin_classes(self, only: set[str] | None = None) -> list[tuple[str, type[APlugin]]]:
+        """``(name, class)`` of every Panoptic-style plugin loaded (of the plugins ``only``, if given)."""
         out = []
         for info in self.plugins.values():
-            if info.status == "loaded":
+            if info.status == "loaded" and (only is None or info.name in only):
                 for cls in info.plugin_classes:
-                    name = info.name if len(info.plugin_classes) == 1 else f"{info.name}.{cls.__name__}"
-                    out.append((name, cls))
+                    out.append((class_name(info.name, cls, len(info.plugin_classes)), cls))
         return out
+
+    def owner(self, class_or_plugin: str) -> str:
+        """The entry-point name of a plugin or of one of its classes (``raising.Bounded`` -> ``raising``)."""
+        return class_or_plugin if class_or_plugin in self.plugins else class_or_plugin.split(".")[0]
 
     def module_hooks(self, hook_name: str) -> Any:
         """The pluggy hook caller for ``hook_name``."""
         return getattr(self.pm.hook, hook_name)
 
 
+def class_name(plugin: str, cls: type, count: int) -> str:
+    """The name a Panoptic-style class gets: the plugin's, or ``<plugin>.<Class>`` when it has several."""
+    return plugin if count == 1 else f"{plugin}.{cls.__name__}"
+
+
 _host: PluginHost | None = None
 
 
-def get_host() -> PluginHost:
-    """The process-wide plugin host, loading entry points on first use."""
+def current_host() -> PluginHost:
+    """The process-wide plugin host, created on first use without loading any plugin."""
     global _host
     if _host is None:
         _host = PluginHost()
-        _host.load_entry_points()
-        if operator_registry.entries:
-            scripts = [e.operator.name for e in operator_registry.entries if e.plugin == "script"]
-            if scripts:
-                _host.plugins.setdefault("script", PluginInfo(name="script", operators=scripts))
+    _host._sync_scripts()
     return _host
+
+
+def get_host() -> PluginHost:
+    """The process-wide plugin host with every allowed entry point loaded."""
+    host = current_host()
+    host.load_entry_points()
+    host._sync_scripts()
+    return host
 
 
 def reset_host() -> None:
@@ -155,5 +248,3 @@ def reset_host() -> None:
     global _host
     _host = None
     operator_registry.entries.clear()
-
-

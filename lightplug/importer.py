@@ -6,7 +6,7 @@ import hashlib
 import io
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from .project import Project
 
 _INLINE_LIMIT = 48  # below this many files, inspecting in-process beats starting workers
+BATCH_FILES = 500  # files recorded per write transaction
+BATCH_SECONDS = 1.0  # ... or at least this often, so Ctrl-C and other writers wait little
 
 
 @dataclass
@@ -38,11 +40,15 @@ class ImportSummary:
     skipped: list[Skipped] = field(default_factory=list)
     instances: list[Instance] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
+    task_failures: list[str] = field(default_factory=list)  # plugin tasks and listeners that failed
+    files_done: int = 0  # files looked at before the import ended (all of them unless interrupted)
 
     def as_json(self) -> dict:
         return {"files": self.files, "imported": self.imported, "already_known": self.already_known,
                 "new_images": self.new_images, "skipped": [vars(s) for s in self.skipped],
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "interrupted": self.interrupted,
+                "task_failures": self.task_failures}
 
 
 def collect_files(paths: Iterable[Path], recursive: bool = True) -> list[str]:
@@ -100,28 +106,65 @@ def inspect_file(path: str) -> tuple[str, ImageInfo | None, str | None]:
     return path, info, None
 
 
-def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None) -> list[tuple]:
-    """Inspect ``paths`` (with the process pool when there are many)."""
+def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None) -> Iterator[tuple]:
+    """Inspect ``paths`` (with the process pool when there are many), yielding as results come."""
     if len(paths) <= _INLINE_LIMIT:
-        out = []
-        for path in paths:
-            out.append(inspect_file(path))
-            if on_done:
-                on_done()
-        return out
-    from .parallel import process_pool
+        results: Iterable[tuple] = map(inspect_file, paths)
+    else:
+        from .parallel import process_pool
 
-    out = []
-    for result in process_pool().map(inspect_file, paths, chunksize=32):
-        out.append(result)
+        results = process_pool().map(inspect_file, paths, chunksize=16)
+    for result in results:
         if on_done:
             on_done()
-    return out
+        yield result
+
+
+def _batches(results: Iterable[tuple], size: int, seconds: float) -> Iterator[list[tuple]]:
+    """``results`` in lists of at most ``size``, a list at least every ``seconds`` seconds."""
+    batch: list[tuple] = []
+    last = time.monotonic()
+    for result in results:
+        batch.append(result)
+        if len(batch) >= size or time.monotonic() - last >= seconds:
+            yield batch
+            batch, last = [], time.monotonic()
+    if batch:
+        yield batch
+
+
+def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: ImportSummary) -> None:
+    """Record one batch of inspected files in one short write; files recorded already are skipped."""
+    from .db import store
+    from .db.tx import write
+
+    db = project.db
+    with write(db):
+        known_sha1s = {i.sha1 for i in store.get_images(db, [info.sha1 for _, info in good])}
+        store.add_images(db, (info for _, info in good))
+        summary.new_images += len({info.sha1 for _, info in good} - known_sha1s)
+        folders: dict[str, int] = {}
+        pending = []
+        for path, info in good:
+            folder = os.path.dirname(path)
+            if folder not in folders:
+                folders[folder] = store.ensure_folder(db, folder)
+            name = os.path.basename(path)
+            pending.append(Instance(id=0, folder_id=folders[folder], name=name,
+                                    extension=os.path.splitext(name)[1].lstrip(".").lower(),
+                                    sha1=info.sha1, url=path, width=info.width,
+                                    height=info.height, ahash=info.ahash))
+        added = store.add_instances(db, pending)
+    summary.instances += added
+    summary.already_known += len(pending) - len(added)  # recorded meanwhile by another process
 
 
 def import_files(project: Project, files: list[str],
                  on_done: Callable[[], None] | None = None) -> ImportSummary:
-    """Record the new files among ``files``; the caller then announces ``summary.instances``."""
+    """Record the new files among ``files`` in short batches; the caller announces ``summary.instances``.
+
+    Ctrl-C stops the import: what was recorded stays, ``summary.interrupted`` is set.
+    """
     from .db import store
 
     started = time.perf_counter()
@@ -129,25 +172,16 @@ def import_files(project: Project, files: list[str],
     known = store.known_urls(project.db)
     new = [f for f in files if f not in known]
     summary.already_known = len(files) - len(new)
-    results = inspect_files(new, on_done)
-    good = [(path, info) for path, info, _ in results if info is not None]
-    summary.skipped = [Skipped(path, reason) for path, info, reason in results if info is None]
-    with project.db.atomic():
-        known_sha1s = {i.sha1 for i in store.get_images(project.db, [info.sha1 for _, info in good])}
-        store.add_images(project.db, (info for _, info in good))
-        summary.new_images = len({info.sha1 for _, info in good} - known_sha1s)
-        folders: dict[str, int] = {}
-        pending = []
-        for path, info in good:
-            folder = os.path.dirname(path)
-            if folder not in folders:
-                folders[folder] = store.ensure_folder(project.db, folder)
-            name = os.path.basename(path)
-            pending.append(Instance(id=0, folder_id=folders[folder], name=name,
-                                    extension=os.path.splitext(name)[1].lstrip(".").lower(),
-                                    sha1=info.sha1, url=path, width=info.width,
-                                    height=info.height, ahash=info.ahash))
-        summary.instances = store.add_instances(project.db, pending)
+    summary.files_done = summary.already_known
+    try:
+        for batch in _batches(inspect_files(new, on_done), BATCH_FILES, BATCH_SECONDS):
+            summary.skipped += [Skipped(path, reason) for path, info, reason in batch if info is None]
+            summary.files_done += len(batch)
+            good = [(path, info) for path, info, _ in batch if info is not None]
+            if good:
+                _record(project, good, summary)
+    except KeyboardInterrupt:
+        summary.interrupted = True
     summary.imported = len(summary.instances)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from .db import commits, store
-from .db import rows
+from .db.tx import write
+from .db import rows, runs
 from .models import (
     DbCommit, DeleteFolderConfirm, Folder, ImageInfo, ImageProperty, Instance, InstanceProperty, Property,
     PropertyGroup, PropertyMode, PropertyType, Tag, Vector, VectorType,
@@ -98,11 +99,11 @@ class PluginProjectInterface:
 
     async def get_runs(self, limit: int | None = None) -> list[dict]:
         """Recorded runs, newest first (lightplug): operator, parameters, selection, status, result."""
-        return store.get_runs(self._project.db, limit)
+        return runs.get_runs(self._project.db, limit)
 
     async def get_run(self, run_id: int) -> dict | None:
         """One recorded run (its ``result`` holds the JSON of ``lightplug run --json``), or None."""
-        return store.get_run(self._project.db, run_id)
+        return runs.get_run(self._project.db, run_id)
 
     # -- creating objects with temporary ids -----------------------------------------------
     def create_instance(self, folder_id: int, name: str, extension: str, sha1: str, url: str,
@@ -130,15 +131,23 @@ class PluginProjectInterface:
 
     # -- writing --------------------------------------------------------------------------
     async def apply_commit(self, commit: DbCommit) -> DbCommit:
-        """Write ``commit`` (not undoable); new objects get their real ids."""
-        commits.apply_commit(self._project.db, commit)
+        """Write ``commit`` (not undoable); new objects get their real ids.
+
+        During a run the inverse is kept, so the write is reverted if the run raises.
+        """
+        db, run_id = self._project.db, self._project.current_run_id
+        with write(db):
+            inverse = commits.apply_commit(db, commit)
+            if run_id is not None:
+                commits.record(db, commit, inverse, self._source, run_id=run_id, state="applied")
         return commit
 
     async def do(self, commit: DbCommit) -> DbCommit:
         """Write ``commit`` and record its inverse, so ``lightplug undo`` can revert it."""
-        with self._project.db.atomic():
-            inverse = commits.apply_commit(self._project.db, commit)
-            commits.record(self._project.db, commit, inverse, self._source)
+        db = self._project.db
+        with write(db):
+            inverse = commits.apply_commit(db, commit)
+            commits.record(db, commit, inverse, self._source, run_id=self._project.current_run_id)
         return commit
 
     async def undo(self) -> bool:
@@ -151,8 +160,7 @@ class PluginProjectInterface:
 
     async def add_vector_type(self, vec: VectorType) -> VectorType:
         """Store a vector type and return it with its real id."""
-        with self._project.db.atomic():
-            stored = store.add_vector_type(self._project.db, vec.source or self._source, vec.params)
+        stored = store.add_vector_type(self._project.db, vec.source or self._source, vec.params)
         vec.id = stored.id
         return stored
 
@@ -162,9 +170,8 @@ class PluginProjectInterface:
         return vector
 
     async def add_vectors(self, vectors: Sequence[Vector]) -> None:
-        """Store many vectors in one write."""
-        with self._project.db.atomic():
-            store.add_vectors(self._project.db, vectors)
+        """Store many vectors in one short write (kept even if the run fails later)."""
+        store.add_vectors(self._project.db, vectors)
 
     # -- work -----------------------------------------------------------------------------
     async def run_async(self, function: Callable, *args: Any) -> Any:

@@ -123,15 +123,16 @@ class _AnnotationLabelResolver:
 
     def create(self, *, session: Any, label: AnnotationLabelCreate, **_: Any) -> AnnotationLabel:
         """Create ``label`` (or return the existing one of that name)."""
+        from .db.tx import write
+
         cid = str(label.dataset_id or "default")
-        existing = self.get_by_label_name(session=session, label_name=label.annotation_label_name, dataset_id=cid)
-        if existing:
-            return existing
         db = _db(session)
-        with db.atomic():
-            new_id = db.table("annotation_labels").insert(
-                {"collection_id": cid, "name": label.annotation_label_name}).last_pk
-        return AnnotationLabel(new_id, label.annotation_label_name, cid)
+        with write(db):
+            db.execute("insert or ignore into annotation_labels (collection_id, name) values (?, ?)",
+                       [cid, label.annotation_label_name])
+        found = self.get_by_label_name(session=session, label_name=label.annotation_label_name, dataset_id=cid)
+        assert found is not None
+        return found
 
     def get_all(self, *, session: Any, dataset_id: Any = None, collection_id: Any = None, **_: Any) -> list[AnnotationLabel]:
         cid = str(collection_id or dataset_id or "default")
@@ -146,15 +147,18 @@ class _AnnotationResolver:
         db = _db(session)
         cid = str(parent_collection_id or "default")
         created = _dt.datetime.now(_dt.timezone.utc).isoformat()
+        from .db.tx import write
+
+        run_id = getattr(getattr(session, "project", None), "current_run_id", None)
         ids = []
-        with db.atomic():
+        with write(db):
             table = db.table("annotations")
             for a in annotations:
                 ids.append(table.insert({
                     "collection_id": cid, "sample_id": a.parent_sample_id, "label_id": a.annotation_label_id,
                     "type": AnnotationType(a.annotation_type).value, "x": a.x, "y": a.y,
                     "width": a.width, "height": a.height, "confidence": a.confidence,
-                    "created": created}).last_pk)
+                    "created": created, "run_id": run_id}).last_pk)
         return ids
 
     def get_all(self, *, session: Any, sample_ids: list[int] | None = None, **_: Any) -> list[Annotation]:

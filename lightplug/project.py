@@ -68,11 +68,30 @@ def init_project(directory: Path) -> tuple[Path, bool]:
 
 @dataclass
 class Events:
-    """Listeners registered by plugins for project events."""
+    """Listeners registered by plugins for project events, and the plugin that owns each one."""
 
     instance_import: list[Callable] = field(default_factory=list)
     instances_import: list[Callable] = field(default_factory=list)
     folder_delete: list[Callable] = field(default_factory=list)
+    owners: dict[int, str] = field(default_factory=dict)  # id(listener) -> plugin name
+
+    def _lists(self) -> tuple[list[Callable], ...]:
+        return (self.instance_import, self.instances_import, self.folder_delete)
+
+    def mark(self) -> tuple[int, ...]:
+        """How many listeners there are now (before a plugin starts)."""
+        return tuple(len(listeners) for listeners in self._lists())
+
+    def claim(self, mark: tuple[int, ...], plugin: str) -> None:
+        """Record ``plugin`` as the owner of every listener added since ``mark``."""
+        for listeners, n in zip(self._lists(), mark):
+            for callback in listeners[n:]:
+                self.owners[id(callback)] = plugin
+
+    def drop(self, mark: tuple[int, ...]) -> None:
+        """Forget the listeners added since ``mark`` (their plugin failed to start)."""
+        for listeners, n in zip(self._lists(), mark):
+            del listeners[n:]
 
 
 class Project:
@@ -94,6 +113,7 @@ class Project:
         self.listener_errors: list[str] = []
         self.host: PluginHost | None = None
         self._temp_id = 0
+        self.current_run_id: int | None = None  # set while a run executes (its writes are tagged)
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- helpers --------------------------------------------------------------------------
@@ -128,23 +148,31 @@ class Project:
         return PluginProjectInterface(self)
 
     # -- plugins --------------------------------------------------------------------------
-    def load_plugins(self, host: PluginHost) -> None:
-        """Instantiate every enabled Panoptic-style plugin and run its ``_start``."""
-        from .db import store
+    def load_plugins(self, host: PluginHost, only: set[str] | None = None) -> None:
+        """Instantiate the enabled Panoptic-style plugins (of the entry points ``only``, if given).
+
+        Each is created, given its stored settings and started (``_start``). One that raises or
+        calls ``sys.exit()`` on the way is skipped: its error goes to ``plugin_errors`` and stderr,
+        and the event listeners it registered are dropped. Plugins already started are kept.
+        """
+        from .host import CONTAINED, contained, describe_error
+        from .plugin_state import enabled
 
         self.host = host
-        for name, cls in host.plugin_classes():
-            if not store.plugin_setting(self.db, name)["enabled"]:
+        for name, cls in host.plugin_classes(only):
+            if name in self.plugins or name in self.plugin_errors or not enabled(self, name):
                 continue
+            mark = self.events.mark()
             try:
                 with contextlib.redirect_stdout(sys.stderr):
                     plugin = cls(project=self, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
                 self._load_params(plugin)
-                with self.db.atomic():
-                    self.run(plugin._start())
+                self.run(contained(plugin._start()))
                 self.plugins[name] = plugin
-            except Exception as exc:  # noqa: BLE001 - one plugin must not break the project
-                self.plugin_errors[name] = f"{type(exc).__name__}: {exc}"
+                self.events.claim(mark, name)
+            except CONTAINED as exc:  # one plugin must not break the project, not even with sys.exit()
+                self.events.drop(mark)
+                self.plugin_errors[name] = describe_error(exc)
                 print(f"lightplug: plugin {name!r} failed to start and was skipped: "
                       f"{self.plugin_errors[name]}", file=sys.stderr)
 
@@ -184,20 +212,34 @@ class Project:
         if self.host is not None:
             await self._notify_hooks("on_folder_delete", deleted=confirm)
 
-    async def _notify(self, callback: Callable, *args: Any) -> bool:
-        """Call one listener; a failure is reported (and counted) and does not stop the others."""
+    async def _notify(self, callback: Callable, *args: Any, owner: str | None = None) -> bool:
+        """Call one listener; a failure (``sys.exit()`` too) is reported as its plugin's and does not
+        stop the others. What it prints goes to stderr."""
+        from .host import CONTAINED, describe_error
+
+        owner = owner or self.events.owners.get(id(callback))
         try:
-            await _maybe_await(callback(*args))
+            with contextlib.redirect_stdout(sys.stderr):
+                await _maybe_await(callback(*args))
             return True
-        except Exception as exc:  # noqa: BLE001 - one listener must not break the command
-            self.listener_errors.append(f"{getattr(callback, '__qualname__', callback)}: {type(exc).__name__}: {exc}")
-            print(f"lightplug: event listener failed: {self.listener_errors[-1]}", file=sys.stderr)
+        except CONTAINED as exc:
+            self.listener_errors.append(f"{getattr(callback, '__qualname__', callback)}: {describe_error(exc)}")
+            who = f"plugin {owner!r}: " if owner else ""
+            print(f"lightplug: {who}event listener failed: {self.listener_errors[-1]}", file=sys.stderr)
             return False
 
     async def _notify_hooks(self, hook_name: str, **kwargs: Any) -> None:
+        """Call the module hook ``hook_name`` of every loaded plugin enabled in this project."""
+        from .plugin_state import enabled
+
+        if self.host is None:
+            return
         hook = self.host.module_hooks(hook_name)
         for impl in hook.get_hookimpls():
-            await self._notify(impl.function, *[dict(project=self.interface(), **kwargs)[a] for a in impl.argnames])
+            if not enabled(self, impl.plugin_name):
+                continue
+            await self._notify(impl.function, *[dict(project=self.interface(), **kwargs)[a] for a in impl.argnames],
+                               owner=impl.plugin_name)
 
     def close(self) -> None:
         """Close the database and the event loop."""

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import jsonable
 from .results import ActionContext, ActionResult, Notif, NotifType
+from .selection import Selection
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -23,14 +24,6 @@ if TYPE_CHECKING:
 
 class RunRefused(ValueError):
     """The run cannot start (scope not allowed, bad selection); nothing was changed."""
-
-
-@dataclass
-class Selection:
-    """The instances a run works on; ``instance_ids`` None means the whole project."""
-
-    instance_ids: list[int] | None = None
-    given: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,42 +109,80 @@ async def _call(spec: ActionSpec, project: Project, params: dict, selection: Sel
     return result
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run; ``result`` is its recorded JSON (status ``interrupted``)."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(result.get("message"))
+        self.result = result
+
+
+def _error_result(spec: ActionSpec, exc: BaseException, verbose: bool, reverted: dict[str, int]) -> dict[str, Any]:
+    kind = type(exc).__name__
+    if isinstance(exc, SystemExit):
+        kind = f"SystemExit({exc.code!r})"
+    out = result_json(ActionResult(notifs=[Notif(
+        NotifType.ERROR, name=f"{spec.name} raised an exception", message=f"{kind}: {exc}",
+        data={"traceback": traceback.format_exc()} if verbose else None)]))
+    out["message"] = f"{spec.name} raised {kind}: {exc} (its changes were reverted: {_counts(reverted)})"
+    return out
+
+
+def _counts(reverted: dict[str, int]) -> str:
+    return f"{reverted['commits']} commit(s), {reverted['annotations']} annotation(s)"
+
+
 def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selection: Selection,
             console: Console | None = None, verbose: bool = False) -> dict[str, Any]:
-    """Run ``spec`` atomically, run the tasks it queued, record the run, return its JSON."""
-    from .db import store
+    """Run ``spec``: record it as running, call it, run its tasks, close the record, return its JSON.
+
+    Writes are short transactions as the run goes (cached vectors stay whatever happens). If the
+    call raises or Ctrl-C stops it, its commits and annotations are reverted; Ctrl-C then raises
+    ``RunInterrupted`` carrying the recorded result.
+    """
+    from .db import runs
 
     scope = check_scope(spec, selection)
     started = _dt.datetime.now(_dt.timezone.utc)
     clock = time.perf_counter()
+    json_params = {k: jsonable(v) for k, v in params.items()}
+    run_id = runs.start_run(project.db, operator=spec.qualified, plugin=spec.plugin, parameters=json_params,
+                            selection=selection.given, started=started)
     task_failures = []
+    interrupted = False
+    project.current_run_id = run_id
     try:
-        with project.db.atomic(), contextlib.redirect_stdout(sys.stderr):
+        with contextlib.redirect_stdout(sys.stderr):
             raw = project.run(_call(spec, project, params, selection, scope))
             task_failures = project.run(project.tasks.run_all(console))
         out = result_json(raw)
         status = "success" if out["success"] else "failure"
-    except Exception as exc:  # noqa: BLE001 - the plugin's error becomes an ERROR notification
+    except KeyboardInterrupt:
         project.tasks.pending.clear()
-        out = result_json(ActionResult(notifs=[Notif(
-            NotifType.ERROR, name=f"{spec.name} raised an exception",
-            message=f"{type(exc).__name__}: {exc}",
-            data={"traceback": traceback.format_exc()} if verbose else None)]))
-        out["message"] = f"{spec.name} raised {type(exc).__name__}: {exc} (its changes were rolled back)"
+        interrupted, status = True, "interrupted"
+        reverted = runs.revert_run(project.db, run_id)
+        out = result_json(ActionResult(notifs=[Notif(NotifType.WARNING, name="Interrupted",
+                                                     message="stopped by Ctrl-C")]))
+        out["message"] = (f"{spec.name} was interrupted: reverted {_counts(reverted)}; "
+                          "results computed so far (vectors, hashes) were kept")
+        out["success"] = False
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's error becomes an ERROR notification
+        project.tasks.pending.clear()
+        out = _error_result(spec, exc, verbose, runs.revert_run(project.db, run_id))
         status = "error"
+    finally:
+        project.current_run_id = None
     for failure in task_failures:
         out["notifs"].append({"type": "error", "name": f"task {failure.name} failed",
                               "message": failure.error, "functions": [],
                               "data": {"traceback": failure.traceback} if verbose else None})
         out["success"], status = False, "failure"
         out["message"] = out["message"] or f"task {failure.name} failed: {failure.error}"
-    json_params = {k: jsonable(v) for k, v in params.items()}
     out = {"operator": spec.name, "id": spec.qualified, "plugin": spec.plugin, "dialect": spec.dialect,
            "status": status, **out, "parameters": json_params, "selection": selection.given,
            "scope": scope, "started": started.isoformat(),
-           "duration": round(time.perf_counter() - clock, 4)}
-    out["run_id"] = store.record_run(project.db, operator=spec.qualified, plugin=spec.plugin,
-                                     parameters=json_params, selection=selection.given,
-                                     started=started, duration=out["duration"], status=status,
-                                     result=out)
+           "duration": round(time.perf_counter() - clock, 4), "run_id": run_id}
+    runs.finish_run(project.db, run_id, status=status, duration=out["duration"], result=out)
+    if interrupted:
+        raise RunInterrupted(out)
     return out

@@ -23,6 +23,10 @@ def kebab(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-") or "value"
 
 
+class ParameterError(ValueError):
+    """A parameter value that is missing, out of bounds, not a choice or of the wrong type."""
+
+
 @dataclass
 class ParamSpec:
     """A parameter: its key in ``parameters``, kind, default, bounds and choices."""
@@ -52,6 +56,28 @@ class ParamSpec:
     def reachable(self) -> str:
         """How to set this parameter on the command line."""
         return f"--param {self.name}=VALUE" if self.clashes else self.option
+
+    def validate(self, value: Any) -> Any:
+        """``value`` checked (bounds, choices, files) and converted for the function; ``ParameterError``."""
+        from pathlib import Path
+
+        if value is None:
+            return None
+        if self.min is not None and value < self.min:
+            raise ParameterError(f"{self.option} must be at least {self.min}, got {value}")
+        if self.max is not None and value > self.max:
+            raise ParameterError(f"{self.option} must be at most {self.max}, got {value}")
+        if self.choices and self.kind == "choice" and str(value) not in self.choices:
+            raise ParameterError(f"{self.option} must be one of {', '.join(self.choices)}; got {value!r}")
+        if self.kind == "file" and not Path(str(value)).expanduser().is_file():
+            raise ParameterError(f"{self.option}: no such file: {value}")
+        if self.convert is not None:
+            try:
+                return self.convert(value)
+            except (KeyError, ValueError, TypeError):
+                choices = f"; choose one of {', '.join(self.choices)}" if self.choices else ""
+                raise ParameterError(f"invalid value {value!r} for {self.option}{choices}") from None
+        return value
 
     def as_json(self) -> dict[str, Any]:
         default = self.default

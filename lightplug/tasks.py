@@ -80,32 +80,41 @@ class TaskQueue:
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=console, transient=False, disable=not show)
         with progress:
-            while self.pending or running:
-                while self.pending and len(running) < limit:
-                    self.pending.sort(key=lambda t: not t.priority)
-                    task = self.pending.pop(0)
-                    key = str(task.key)
-                    totals[key] += 1
-                    if key not in bars:
-                        bars[key] = progress.add_task(task.name, total=0)
-                    running[asyncio.ensure_future(self._guard(task, "run"))] = task
-                for key, bar in bars.items():
-                    progress.update(bar, total=totals[key], completed=done[key])
-                finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for fut in finished:
-                    task = running.pop(fut)
-                    key = str(task.key)
-                    done[key] += 1
-                    progress.update(bars[key], total=totals[key], completed=done[key])
-                    still = any(str(t.key) == key for t in [*self.pending, *running.values()])
-                    if not still:
-                        await self._guard(task, "run_if_last")
+            try:
+                await self._drain(running, totals, done, bars, progress, limit)
+            finally:  # cancelled (Ctrl-C): stop the tasks still running
+                for fut in running:
+                    fut.cancel()
         return self.failures[first_failure:]
+
+    async def _drain(self, running: dict, totals: Counter[str], done: Counter[str], bars: dict[str, Any],
+                     progress: Any, limit: int) -> None:
+        """Start queued tasks (at most ``limit`` at once) until every one has finished."""
+        while self.pending or running:
+            while self.pending and len(running) < limit:
+                self.pending.sort(key=lambda t: not t.priority)
+                task = self.pending.pop(0)
+                key = str(task.key)
+                totals[key] += 1
+                if key not in bars:
+                    bars[key] = progress.add_task(task.name, total=0)
+                running[asyncio.ensure_future(self._guard(task, "run"))] = task
+            for key, bar in bars.items():
+                progress.update(bar, total=totals[key], completed=done[key])
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for fut in finished:
+                task = running.pop(fut)
+                key = str(task.key)
+                done[key] += 1
+                progress.update(bars[key], total=totals[key], completed=done[key])
+                still = any(str(t.key) == key for t in [*self.pending, *running.values()])
+                if not still:
+                    await self._guard(task, "run_if_last")
 
     async def _guard(self, task: Task, method: str) -> None:
         try:
             await getattr(task, method)()
-        except Exception as exc:  # noqa: BLE001 - one failed task must not stop the others
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - one failed task must not stop the others
             failure = TaskFailure(key=str(task.key), name=f"{task.name}.{method}",
                                   error=f"{type(exc).__name__}: {exc}",
                                   traceback="".join(traceback.format_exception(exc)))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,9 @@ from typer.testing import CliRunner
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# The per-user plugin metadata cache goes to a temporary directory, never to ~/.cache.
+os.environ["LIGHTPLUG_CACHE_DIR"] = tempfile.mkdtemp(prefix="lightplug-cache-")
 
 
 class Cli:
@@ -24,12 +29,12 @@ class Cli:
 
     def __call__(self, *args: str, input: str | None = None, env: dict | None = None):
         from lightplug.cli import app
-        from lightplug.host import PluginInfo, get_host, reset_host
+        from lightplug.host import PluginInfo, current_host, reset_host
 
         reset_host()
-        host = get_host()
+        host = current_host()  # nothing loaded: the command loads what it needs, like a new process
         for name, module in self.modules.items():
-            if name in host.plugins:  # installed in this environment already
+            if name in host.entry_points():  # installed in this environment already
                 continue
             mod = importlib.import_module(module)
             host.add(mod, PluginInfo(name=name, distribution="test", version="0"))
@@ -80,3 +85,50 @@ def example_project(project, example_cli) -> Path:
     """``project`` after the example plugins were loaded once (their ``_start`` has run)."""
     assert example_cli("-C", project, "ops", "list").exit_code == 0
     return project
+
+
+# -- a fresh virtual environment with real pip-installed plugins (test_installed, test_plugin_loading)
+def _wheelhouse(tmp: Path) -> Path:
+    import subprocess
+
+    given = os.environ.get("LIGHTPLUG_WHEELHOUSE")
+    if given and Path(given).is_dir():
+        return Path(given)
+    house = tmp / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, "setuptools>=68", "wheel",
+                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic"], check=True)
+    return house
+
+
+@pytest.fixture(scope="session")
+def installed_env(tmp_path_factory) -> Path:
+    """The bin/ of a new venv with lightplug, hello, the greeting example, and the fixture plugins:
+    broken (raises at import), slow (2 s import, writes LIGHTPLUG_SLOW_MARKER) and unruly (sys.exit, fd 1)."""
+    import subprocess
+    import venv
+
+    tmp = tmp_path_factory.mktemp("venv")
+    venv.create(tmp / "v", with_pip=True)
+    pip = [str(tmp / "v" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
+           "--find-links", str(_wheelhouse(tmp))]
+    subprocess.run([*pip, str(REPO), str(REPO / "builtin_plugins" / "hello"), str(EXAMPLES / "lightly_greeting"),
+                    *(str(FIXTURES / f) for f in ("broken_plugin", "slow_plugin", "unruly_plugins"))], check=True)
+    return tmp / "v" / "bin"
+
+
+@pytest.fixture
+def lp(installed_env, tmp_path):
+    """Run the installed ``lightplug`` console script: ``lp(*args, cwd=..., extra_env=...)``.
+
+    LIGHTPLUG_* variables of the test process are dropped; the plugin cache is this test's own.
+    """
+    import subprocess
+
+    def run(*args, cwd: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTPLUG")}
+        environment["LIGHTPLUG_CACHE_DIR"] = str(tmp_path / "user-cache")
+        environment.update(extra_env or {})
+        return subprocess.run([str(installed_env / "lightplug"), *map(str, args)], cwd=cwd, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, env=environment, timeout=120)
+
+    return run

@@ -233,3 +233,11 @@ if __name__ == "__main__":
     else:
         for p in _help_paths():
             print(f"<!-- help: {p} -->\n```text\n{_live_help(p)}\n```\n")
+
+
+def test_every_api_function_documented() -> None:
+    from lightplug import api
+
+    headings = _headings(_read("api.md"))
+    missing = [name for name in api.__all__ if name != "ParameterError" and f"`api.{name}`" not in headings]
+    assert not missing, f"docs/api.md needs a heading ### `api.NAME` for {missing}"

@@ -1,67 +1,30 @@
-"""Real pip-installed plugin packages in a fresh environment, driven through the console script."""
+"""Real pip-installed plugin packages in a fresh environment (conftest ``installed_env``), driven through
+the console script (conftest ``lp``)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-import venv
 from pathlib import Path
 
-import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
-FIXTURES = REPO / "tests" / "fixtures"
-
-
-def _wheelhouse(tmp: Path) -> Path:
-    given = os.environ.get("LIGHTPLUG_WHEELHOUSE")
-    if given and Path(given).is_dir():
-        return Path(given)
-    house = tmp / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, "setuptools>=68", "wheel",
-                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic"], check=True)
-    return house
-
-
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
-    """A new virtual environment with lightplug, hello, the greeting example and a broken plugin."""
-    tmp = tmp_path_factory.mktemp("venv")
-    venv.create(tmp / "v", with_pip=True)
-    pip = [str(tmp / "v" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
-           "--find-links", str(_wheelhouse(tmp))]
-    subprocess.run([*pip, str(REPO), str(REPO / "builtin_plugins" / "hello"),
-                    str(EXAMPLES / "lightly_greeting"), str(FIXTURES / "broken_plugin")], check=True)
-    return tmp / "v" / "bin"
-
-
-def lp(env: Path, *args, cwd: Path, extra_env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTPLUG")}
-    environment.update(extra_env or {})
-    return subprocess.run([str(env / "lightplug"), *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, env=environment, timeout=120)
-
-
-def test_installed_greeting_operator_runs(env, tmp_path):
-    assert lp(env, "init", tmp_path, cwd=tmp_path).returncode == 0
-    ops = lp(env, "ops", "list", "--json", cwd=tmp_path)
+def test_installed_greeting_operator_runs(installed_env, lp, tmp_path):
+    assert lp("init", tmp_path, cwd=tmp_path).returncode == 0
+    ops = lp("ops", "list", "--json", cwd=tmp_path)
     assert ops.returncode == 0
     assert {"GreetingOperator", "greet"} <= {o["name"] for o in json.loads(ops.stdout)}
-    result = lp(env, "run", "GreetingOperator", "--name", "Ada", "--no-input", cwd=tmp_path)
+    result = lp("run", "GreetingOperator", "--name", "Ada", "--no-input", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == "Hello Ada!"
-    data = json.loads(lp(env, "run", "GreetingOperator", "--name", "Ada", "--no-input", "--json", cwd=tmp_path).stdout)
+    data = json.loads(lp("run", "GreetingOperator", "--name", "Ada", "--no-input", "--json", cwd=tmp_path).stdout)
     assert data["success"] is True and data["message"] == "Hello Ada!"
     # standard input is not a terminal: defaults, no prompt
-    default = lp(env, "run", "GreetingOperator", cwd=tmp_path)
+    default = lp("run", "GreetingOperator", cwd=tmp_path)
     assert default.stdout.strip() == "Hello beautiful and smart person!"
 
 
-def test_broken_plugin_is_reported_and_contained(env, tmp_path):
-    lp(env, "init", tmp_path, cwd=tmp_path)
-    listed = lp(env, "plugins", "list", "--json", cwd=tmp_path)
+def test_broken_plugin_is_reported_and_contained(installed_env, lp, tmp_path):
+    lp("init", tmp_path, cwd=tmp_path)
+    listed = lp("plugins", "list", "--json", cwd=tmp_path)
     assert listed.returncode == 0
     assert "plugin 'broken' failed at import" in listed.stderr
     plugins = {p["name"]: p for p in json.loads(listed.stdout)}
@@ -70,22 +33,22 @@ def test_broken_plugin_is_reported_and_contained(env, tmp_path):
     assert plugins["greeting"]["distribution"] == "lightplug-example-greeting"
 
 
-def test_plugin_limit_env(env, tmp_path):
-    lp(env, "init", tmp_path, cwd=tmp_path)
-    none = lp(env, "plugins", "list", "--json", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": ""})
+def test_plugin_limit_env(installed_env, lp, tmp_path):
+    lp("init", tmp_path, cwd=tmp_path)
+    none = lp("plugins", "list", "--json", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": ""})
     assert json.loads(none.stdout) == [] and "broken" not in none.stderr
-    only = lp(env, "ops", "list", "--json", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": "hello"})
+    only = lp("ops", "list", "--json", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": "hello"})
     assert [o["id"] for o in json.loads(only.stdout)] == ["hello.greet"]
-    missing = lp(env, "run", "GreetingOperator", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": "hello"})
+    missing = lp("run", "GreetingOperator", cwd=tmp_path, extra_env={"LIGHTPLUG_PLUGINS": "hello"})
     assert missing.returncode == 2
 
 
-def test_prompts_on_a_real_terminal(env, tmp_path):
+def test_prompts_on_a_real_terminal(installed_env, lp, tmp_path):
     """Every parameter not given is prompted for on a terminal; numbers are re-asked until valid."""
     sys.path.insert(0, str(Path(__file__).parent))
     import pexpect_like as pt
 
-    lp(env, "init", tmp_path, cwd=tmp_path)
+    lp("init", tmp_path, cwd=tmp_path)
     script = tmp_path / "script.py"
     script.write_text(
         "from dataclasses import dataclass\n"
@@ -98,7 +61,7 @@ def test_prompts_on_a_real_terminal(env, tmp_path):
         "    def execute(self, *, session, context, parameters):\n"
         "        return OperatorResult(True, repr(sorted(parameters.items())))\n"
         "operator_registry.register(Ask())\nstart_cli()\n")
-    with pt.Terminal([str(env / "python"), str(script), "-C", str(tmp_path), "run", "ask"]) as term:
+    with pt.Terminal([str(installed_env / "python"), str(script), "-C", str(tmp_path), "run", "ask"]) as term:
         term.expect("who")
         term.send("Ada\n")
         term.expect("count")

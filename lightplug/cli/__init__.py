@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import Optional
 
 import typer
 
-from .common import state
+from .common import EXIT_BUSY, state
+from .interrupt import EXIT_INTERRUPTED
 
 app = typer.Typer(
     name="lightplug", no_args_is_help=True, add_completion=False,
@@ -58,10 +63,60 @@ _register()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point (file descriptor 1 goes to stderr; data to the real stdout)."""
+    from .common import guarded_stdout
+
+    import signal
+
+    try:
+        with guarded_stdout(), _busy_database():
+            app()
+    except SystemExit as done:
+        if done.code == EXIT_INTERRUPTED:
+            _exit_now_if_threads_hang()
+        raise
+    finally:  # the command is over: a late Ctrl-C must not print tracebacks from the exit clean-up
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def start_cli(args: list[str] | None = None) -> None:
     """Run the command line from a script that registered operators first (like ``start_gui``)."""
-    app(args=args)
+    from .common import guarded_stdout
+
+    with guarded_stdout(), _busy_database():
+        app(args=args)
+
+
+def _exit_now_if_threads_hang(seconds: float = 1.0) -> None:
+    """After Ctrl-C: give worker threads ``seconds`` to end; if plugin code still blocks one, exit
+    at once (everything kept is already committed) rather than wait for it at interpreter exit."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + seconds
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in others:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    if any(t.is_alive() for t in others):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextlib.contextmanager
+def _busy_database() -> Iterator[None]:
+    """A database locked for longer than the busy timeout: one line on stderr, exit 75."""
+    import sqlite3
+
+    from ..db.tx import DatabaseBusy, busy_message
+
+    try:
+        yield
+    except (DatabaseBusy, sqlite3.OperationalError) as exc:
+        if not isinstance(exc, DatabaseBusy) and "locked" not in str(exc):
+            raise
+        from .common import stderr
+
+        exc = DatabaseBusy(busy_message()) if not isinstance(exc, DatabaseBusy) else exc
+        stderr().print(f"[bold red]Error:[/] {exc}", markup=True, soft_wrap=True, highlight=False)
+        raise SystemExit(EXIT_BUSY) from None

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Iterator, NoReturn, TextIO
 
 import typer
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operator reported failure or raised
 EXIT_USAGE = 2  # unknown operator, bad or missing parameter, no project
+EXIT_BUSY = 75  # the database stayed locked by another process longer than the busy timeout (EX_TEMPFAIL)
 
 
 @dataclass
@@ -41,11 +44,54 @@ def stderr() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+_data: TextIO | None = None  # the real stdout while file descriptor 1 is sent to stderr
+
+
+def data_stream() -> TextIO:
+    """Where data goes: the real stdout, also while ``guarded_stdout`` sends fd 1 to stderr."""
+    return _data if _data is not None else sys.stdout
+
+
 def stdout() -> Console:
     """A rich console for results meant for people (stdout)."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, file=data_stream())
+
+
+@contextlib.contextmanager
+def guarded_stdout() -> Iterator[None]:
+    """For the whole command, send file descriptor 1 to stderr and keep the real stdout for data.
+
+    Whatever plugin code writes to fd 1 — ``os.write(1, ...)``, a C library's ``printf``, a
+    subprocess that inherits stdout — then lands on stderr, never inside ``--json`` output.
+    ``sys.stdout`` (Click's help, prompts, ``print_json``) is re-opened on the saved descriptor.
+    Nothing happens when stdout is not file descriptor 1 (e.g. under Typer's ``CliRunner``).
+    """
+    global _data
+    try:
+        real = sys.__stdout__ is not None and sys.stdout is sys.__stdout__ and sys.__stdout__.fileno() == 1
+    except (AttributeError, OSError, ValueError):
+        real = False
+    if not real or _data is not None:
+        yield
+        return
+    original = sys.stdout
+    original.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    _data = sys.stdout = os.fdopen(saved, "w", encoding=original.encoding, errors=original.errors,
+                                   buffering=1 if original.line_buffering else -1, closefd=False)
+    try:
+        yield
+    finally:
+        try:
+            _data.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(saved, 1)
+        os.close(saved)
+        sys.stdout, _data = original, None
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -56,7 +102,9 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def print_json(data: Any) -> None:
     """Machine-readable output: plain JSON on stdout."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    stream = data_stream()
+    stream.write(json.dumps(data, indent=2, default=str) + "\n")
+    stream.flush()
 
 
 def state(ctx: typer.Context) -> State:
@@ -67,8 +115,13 @@ def state(ctx: typer.Context) -> State:
     return root.obj
 
 
-def open_project(ctx: typer.Context, plugins: bool = True) -> Project:
-    """The project this command works on (loaded with its plugins), or exit 2."""
+def open_project(ctx: typer.Context, plugins: bool | set[str] = True) -> Project:
+    """The project this command works on, or exit 2.
+
+    ``plugins``: True loads the plugins that take part in project events (Panoptic-style classes,
+    ``on_import``/``on_folder_delete`` hooks); a set loads those entry points; False none. Plugins
+    added in this process (tests, scripts) are always loaded. A project already open is returned as is.
+    """
     from ..project import Project, ProjectNotFound, resolve_root
 
     st = state(ctx)
@@ -80,14 +133,14 @@ def open_project(ctx: typer.Context, plugins: bool = True) -> Project:
         st.project = Project(root)
         ctx.find_root().call_on_close(st.close)
         if plugins:
-            from ..host import get_host
+            from .. import loading
 
-            st.project.load_plugins(get_host())
+            loading.load(st.project, loading.event_plugins(st.project) if plugins is True else set(plugins))
     return st.project
 
 
 def try_open_project(ctx: typer.Context) -> Project | None:
-    """The project if there is one here, else None (for commands useful outside projects)."""
+    """The project if there is one here (no plugin loaded), else None (for commands useful outside)."""
     from ..project import ProjectNotFound, resolve_root
 
     st = state(ctx)
@@ -96,7 +149,7 @@ def try_open_project(ctx: typer.Context) -> Project | None:
             resolve_root(st.project_option)
         except ProjectNotFound:
             return None
-    return open_project(ctx)
+    return open_project(ctx, plugins=False)
 
 
 def parse_ids(text: str | None, option: str = "--ids") -> list[int] | None:

@@ -14,10 +14,10 @@ def _summary(row: dict) -> str:
 
 
 def _step(ctx: typer.Context, as_json: bool, verb: str) -> None:
-    from ..db import commits
+    from .. import api
 
     project = open_project(ctx, plugins=False)
-    row = (commits.undo if verb == "undo" else commits.redo)(project.db)
+    row = (api.undo if verb == "undo" else api.redo)(project)
     if row is None:
         fail(f"nothing to {verb}", code=1)
     if as_json:
@@ -40,8 +40,9 @@ def redo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help=
 def history(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Undoable commits, newest first, with their state (done or undone)."""
     project = open_project(ctx, plugins=False)
-    rows = [{"id": r["id"], "created": r["created"], "source": r["source"], "state": r["state"],
-             "changes": _summary(r)} for r in project.db.query("select * from commits order by id desc")]
+    from ..db.commits import history as commit_history
+
+    rows = commit_history(project.db)
     if as_json:
         print_json(rows)
         return
@@ -60,37 +61,55 @@ runs_app = typer.Typer(help="The record of operator runs.", no_args_is_help=True
 def runs_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1, help="How many, newest first."),
               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Recent runs: operator, status, start, duration and result size."""
-    from ..db import store
+    from .. import api
 
     project = open_project(ctx, plugins=False)
-    runs = store.get_runs(project.db, limit)
+    runs = api.runs(project, limit)
     if as_json:
         print_json([{k: v for k, v in r.items() if k != "result"} for r in runs])
         return
     from rich.table import Table
 
+    from rich.markup import escape
+
     table = Table("Run", "Operator", "Status", "Started", "Seconds", "Groups", "Message")
     for r in runs:
         result = r["result"] or {}
-        table.add_row(str(r["id"]), r["operator"], r["status"], r["started"][:19], f"{r['duration']:.2f}",
-                      str(len(result.get("groups") or [])), str(result.get("message") or "")[:60])
+        table.add_row(str(r["id"]), escape(r["operator"]), r["status"], r["started"][:19], _seconds(r),
+                      str(len(result.get("groups") or [])), escape(str(result.get("message") or "")[:60]))
     stdout().print(table)
+
+
+def _seconds(record: dict) -> str:
+    """The run's duration, or for a run still going, the time since it started (``12.3…``)."""
+    if record["duration"] is not None:
+        return f"{record['duration']:.2f}"
+    import datetime as dt
+
+    elapsed = dt.datetime.now(dt.timezone.utc) - dt.datetime.fromisoformat(record["started"])
+    return f"{elapsed.total_seconds():.1f}…"
 
 
 @runs_app.command("show")
 def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id."),
               as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """One run in full: parameters, selection and result."""
-    from ..db import store
+    from .. import api
     from .render import render_result
 
     project = open_project(ctx, plugins=False)
-    record = store.get_run(project.db, run_id)
+    record = api.get_run(project, run_id)
     if record is None:
         fail(f"no run {run_id}; see `lightplug runs list`")
     if as_json:
         print_json(record)
         return
-    stdout().print(f"Run {run_id}: {record['operator']} \\[{record['status']}] started {record['started'][:19]}, "
-                   f"{record['duration']:.2f}s, parameters {record['parameters']}, selection {record['selection'] or 'all'}")
+    from rich.markup import escape
+
+    stdout().print(escape(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
+                          f"{_seconds(record)}s, parameters {record['parameters']}, "
+                          f"selection {record['selection'] or 'all'}"), soft_wrap=True)
+    if record["result"] is None:
+        stdout().print(f"Still running (process {record['pid']} on {escape(str(record['host']))}).")
+        return
     render_result({**record["result"], "run_id": run_id})

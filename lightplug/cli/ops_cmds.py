@@ -1,63 +1,82 @@
-"""``lightplug ops list|show``: what can be run, with each parameter's type and default."""
+"""``lightplug ops list|show``: what can be run, with each parameter's type and default.
+
+Both answer from the plugin metadata cache (``lightplug.plugin_cache``): no plugin is imported
+when it is warm.
+"""
 
 from __future__ import annotations
 
 import typer
 
-from .common import fail, print_json, stdout, try_open_project
+from .common import EXIT_FAILED, fail, print_json, stdout, try_open_project
 
 app = typer.Typer(help="Operators and actions that `lightplug run` can execute.", no_args_is_help=True)
 
+REFRESH = typer.Option(False, "--refresh", help="Rebuild the plugin cache first (imports every plugin).")
 
-def _specs(ctx: typer.Context):
-    from .. import catalog
-    from ..host import get_host
 
-    get_host()
-    return catalog.build(try_open_project(ctx))
+def _listing(ctx: typer.Context, refresh: bool):
+    from ..loading import listing
+
+    return listing(try_open_project(ctx), refresh)
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+          refresh: bool = REFRESH) -> None:
     """Every operator and action (actions of Panoptic-style plugins need a project)."""
-    specs = _specs(ctx)
+    found = _listing(ctx, refresh)
+    failed = [{"name": f["name"], "id": f["id"], "plugin": f["plugin"], "dialect": "operator",
+               "status": "failed", "error": f["error"]} for f in found.failed]
     if as_json:
-        print_json([s.as_json() for s in specs])
+        print_json([{**s.as_json(), "status": "ok"} for s in found.specs] + failed)
         return
     from rich.markup import escape
     from rich.table import Table
 
     table = Table("Name", "Id", "Kind", "Parameters", "Description")
-    for s in specs:
+    for s in found.specs:
         kind = "operator" if s.dialect == "operator" else "action (" + ", ".join(s.hooks) + ")"
         table.add_row(escape(s.name), s.qualified, kind, ", ".join(p.reachable for p in s.params),
                       escape(s.description))
+    for f in failed:
+        table.add_row(escape(f["name"]), f["id"], "[red]failed[/]", "", escape(f["error"]))
     stdout().print(table)
 
 
 @app.command("show")
 def show(ctx: typer.Context, name: str = typer.Argument(..., help="Operator name or <plugin>.<name>."),
-         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+         as_json: bool = typer.Option(False, "--json", help="Print JSON."), refresh: bool = REFRESH) -> None:
     """One operator's parameters: type, default, required, description, choices and bounds."""
     from ..catalog import LookupFailed, find
+    from ..loading import plugin_state_hint
 
+    found = _listing(ctx, refresh)
+    for f in found.failed:
+        if name in (f["name"], f["id"]):
+            fail(f"operator {f['id']!r} failed to load: {f['error']}", EXIT_FAILED)
     try:
-        spec = find(_specs(ctx), name)
+        spec = find(found.specs, name)
     except LookupFailed as exc:
-        fail(str(exc))
+        try:
+            off = find(found.disabled, name)
+        except LookupFailed:
+            if refresh:
+                fail(str(exc))
+            return show(ctx, name, as_json, refresh=True)  # the cache may be stale: rebuild it once
+        fail(plugin_state_hint(try_open_project(ctx), off.plugin))
     if as_json:
         print_json(spec.as_json())
         return
+    from rich.markup import escape
     from rich.table import Table
 
     out = stdout()
-    out.print(f"[bold]{spec.name}[/] ({spec.qualified}, {spec.dialect})")
+    out.print(f"[bold]{escape(spec.name)}[/] ({spec.qualified}, {spec.dialect})")
     if spec.description:
-        out.print(spec.description)
+        out.print(escape(spec.description))
     if spec.scopes:
         out.print("scopes: " + ", ".join(spec.scopes))
-    from rich.markup import escape
-
     table = Table("Option", "Type", "Default", "Required", "Choices / bounds", "Description")
     for p in spec.params:
         bounds = ", ".join(p.choices or []) or " ".join(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, Literal, Optional
 
 import typer
@@ -24,7 +23,7 @@ def annotation(spec: ParamSpec) -> Any:
     if spec.kind == "bool":
         return Optional[bool]
     if spec.choices:
-        return Optional[Literal[tuple(spec.choices)]]  # type: ignore[misc]
+        return Optional[Literal[tuple(spec.choices)]]
     return Optional[str]
 
 
@@ -48,23 +47,12 @@ def convert_text(spec: ParamSpec, text: str) -> Any:
 
 def check(spec: ParamSpec, value: Any) -> Any:
     """Validate bounds, choices and files; exit 2 with a clear message when ``value`` is wrong."""
-    if value is None:
-        return None
-    if spec.min is not None and value < spec.min:
-        fail(f"{spec.option} must be at least {spec.min}, got {value}")
-    if spec.max is not None and value > spec.max:
-        fail(f"{spec.option} must be at most {spec.max}, got {value}")
-    if spec.choices and spec.kind in ("choice",) and str(value) not in spec.choices:
-        fail(f"{spec.option} must be one of {', '.join(spec.choices)}; got {value!r}")
-    if spec.kind == "file" and not Path(str(value)).expanduser().is_file():
-        fail(f"{spec.option}: no such file: {value}")
-    if spec.convert is not None:
-        try:
-            return spec.convert(value)
-        except (KeyError, ValueError, TypeError):
-            choices = f"; choose one of {', '.join(spec.choices)}" if spec.choices else ""
-            fail(f"invalid value {value!r} for {spec.option}{choices}")
-    return value
+    from ..specs import ParameterError
+
+    try:
+        return spec.validate(value)
+    except ParameterError as exc:
+        fail(str(exc))
 
 
 def interactive(no_input: bool) -> bool:
@@ -86,7 +74,7 @@ def prompt(spec: ParamSpec) -> Any:
                 return value
             typer.echo(f"Error: enter a value between {spec.min} and {spec.max}.", err=True)
     if spec.choices:
-        return typer.prompt(label, type=Literal[tuple(spec.choices)],  # type: ignore[misc]
+        return typer.prompt(label, type=Literal[tuple(spec.choices)],
                             default=default if default in spec.choices else None, err=True)
     if default is None and not spec.required:
         value = typer.prompt(label, default="", show_default=False, err=True)

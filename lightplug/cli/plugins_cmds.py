@@ -1,4 +1,4 @@
-"""``lightplug plugins list|config|enable|disable|remove``."""
+"""``lightplug plugins list|refresh|config|enable|disable|remove``."""
 
 from __future__ import annotations
 
@@ -11,46 +11,70 @@ from .common import fail, open_project, print_json, stderr, stdout, try_open_pro
 app = typer.Typer(help="Installed plugins and their per-project settings.", no_args_is_help=True)
 
 
-@app.command("list")
-def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """Every installed plugin: name, version, status and what it provides."""
-    from ..db import store
-    from ..host import get_host
+REFRESH = typer.Option(False, "--refresh", help="Rebuild the plugin cache first (imports every plugin).")
 
-    host = get_host()
-    project = try_open_project(ctx)
-    rows = []
-    for info in host.plugins.values():
-        row = info.as_json()
-        if project is not None and info.plugin_classes:
-            row["enabled"] = store.plugin_setting(project.db, info.name)["enabled"]
-            if info.name in project.plugin_errors:
-                row["status"], row["error"] = "failed", project.plugin_errors[info.name]
-            plugin = project.plugins.get(info.name)
-            row["actions"] = [f.name for f in plugin.registered_functions] if plugin else []
-        rows.append(row)
+
+@app.command("list")
+def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+          refresh: bool = REFRESH) -> None:
+    """Every installed plugin: name, version, status and what it provides."""
+    from ..loading import listing
+
+    rows = listing(try_open_project(ctx), refresh).rows
     if as_json:
         print_json(rows)
         return
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("Plugin", "Version", "Status", "Provides")
     for row in rows:
-        status = "[green]loaded[/]" if row["status"] == "loaded" else f"[red]failed[/]: {row['error']}"
+        status = "[green]loaded[/]" if row["status"] == "loaded" else f"[red]failed[/]: {escape(str(row['error']))}"
         if row.get("enabled") is False:
             status = "[dim]disabled[/]"
-        provides = ", ".join(row["operators"] + row.get("actions", []))
-        table.add_row(row["name"], row["version"] or "-", status, provides)
+        failed = row.get("failed_operators", {})
+        provides = [n + (f" [red](failed: {escape(failed[n])})[/]" if n in failed else "")
+                    for n in row["operators"] + row.get("actions", [])]
+        table.add_row(row["name"], row["version"] or "-", status, ", ".join(provides))
     stdout().print(table)
 
 
-def _plugin(ctx: typer.Context, name: str):
-    from ..host import get_host
+@app.command("refresh")
+def refresh(ctx: typer.Context) -> None:
+    """Rebuild the plugin cache: import every plugin (and start them for this project, if any)."""
+    from ..loading import listing
 
-    project = open_project(ctx)
-    known = {n for n, _ in get_host().plugin_classes()}
+    rows = listing(try_open_project(ctx), refresh=True).rows
+    failed = [r["name"] for r in rows if r["status"] == "failed"]
+    stderr().print(f"Plugin cache rebuilt: {len(rows)} plugin(s)"
+                   + (f", failed: {', '.join(failed)}." if failed else "."))
+
+
+def _known(ctx: typer.Context) -> set[str]:
+    """Every name ``enable``/``disable``/``config`` accept: plugins and their Panoptic-style classes."""
+    from ..host import current_host
+    from ..plugin_cache import user_cache
+
+    host = current_host()
+    names = set(host.entry_points()) | set(host.live_names())
+    for name, entry in user_cache(host).items():
+        names.update(entry["classes"])
+    names.update(n for n, _ in host.plugin_classes(set(host.live_names())))
+    return names - {"script"}
+
+
+def _plugin(ctx: typer.Context, name: str, load: bool = False):
+    """The project, after checking that ``name`` is a plugin (and starting it when ``load``)."""
+    from ..host import current_host
+
+    project = open_project(ctx, plugins=False)
+    known = _known(ctx)
     if name not in known:
-        fail(f"no Panoptic-style plugin named {name!r}; installed: {', '.join(sorted(known)) or 'none'}")
+        fail(f"no plugin named {name!r}; installed: {', '.join(sorted(known)) or 'none'}")
+    if load:
+        from .. import loading
+
+        loading.load(project, {current_host().owner(name)})
     return project
 
 
@@ -66,10 +90,10 @@ def config(
 
     from ..db import store
 
-    project = _plugin(ctx, name)
+    project = _plugin(ctx, name, load=True)
     plugin = project.plugins.get(name)
     if plugin is None or plugin.params is None:
-        fail(f"plugin {name!r} has no settings (or is disabled)")
+        fail(f"plugin {name!r} has no settings (or is disabled, or failed to start)")
     current = plugin.params.model_dump(mode="json")
     if settings:
         updates = {}
@@ -103,13 +127,13 @@ def _switch(ctx: typer.Context, name: str, enabled: bool) -> None:
 
 @app.command("enable")
 def enable(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name.")) -> None:
-    """Switch a plugin on for this project."""
+    """Switch a plugin (any dialect) on for this project."""
     _switch(ctx, name, True)
 
 
 @app.command("disable")
 def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name.")) -> None:
-    """Switch a plugin off for this project (its data stays)."""
+    """Switch a plugin (any dialect) off for this project (its data stays)."""
     _switch(ctx, name, False)
 
 

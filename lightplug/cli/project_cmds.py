@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .common import EXIT_FAILED, EXIT_OK, existing_paths, fail, open_project, print_json, stderr
+from .interrupt import interrupted
 
 
 def init(directory: Path = typer.Argument(Path("."), help="Where to create the project.")) -> None:
@@ -29,19 +30,26 @@ def import_(
     """Import images in place (nothing is copied); known files are not imported twice."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ..importer import collect_files, import_files
+    from .. import api
 
     project = open_project(ctx)
-    files = collect_files(existing_paths(paths), recursive)
+    existing_paths(paths)
     err = stderr()
     with Progress(TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, disable=not err.is_terminal) as progress:
-        bar = progress.add_task("import", total=len(files))
-        summary = import_files(project, files, on_done=lambda: progress.advance(bar))
-    project.run(project.emit_import(summary.instances))
-    failures = project.run(project.tasks.run_all(err))
+        bar = progress.add_task("import", total=None)
+        try:
+            summary = api.import_paths(project, paths, recursive=recursive, console=err,
+                                       on_files=lambda n: progress.update(bar, total=n),
+                                       on_done=lambda: progress.advance(bar))
+        except KeyboardInterrupt:
+            interrupted("stopped while plugins processed the imported files; the files are recorded, and "
+                        "what plugins computed so far is kept (the rest is computed when needed)")
+    if summary.interrupted:
+        interrupted(f"import stopped: kept {summary.imported} file(s) recorded before Ctrl-C; "
+                    f"run the same import again to record the other {summary.files - summary.files_done} "
+                    "(plugins compute what they need for the kept files when first asked)")
     data = summary.as_json()
-    data["task_failures"] = [f.error for f in failures] + project.listener_errors
     if as_json:
         print_json(data)
     else:
@@ -62,24 +70,14 @@ def remove_folder(
     as_json: bool = typer.Option(False, "--json", help="Print what was removed as JSON."),
 ) -> None:
     """Remove a folder's instances (and sub-folders') from the project; files stay on disk."""
-    from ..db import store
-    from ..models import DeleteFolderConfirm
+    from .. import api
 
     project = open_project(ctx)
-    target = str(path.expanduser().resolve())
-    folders = [f for f in store.get_folders(project.db)
-               if f.path == target or f.path.startswith(target.rstrip("/") + "/")]
-    if not folders:
-        fail(f"{target} is not an imported folder; see `lightplug images list` for what is imported")
-    folder_ids = [f.id for f in folders]
-    instances = [i for i in store.get_instances(project.db) if i.folder_id in set(folder_ids)]
-    with project.db.atomic():
-        store.delete_instances(project.db, [i.id for i in instances])
-        for chunk in store.chunked(folder_ids):
-            project.db.execute(f"delete from folders where id in ({','.join('?' * len(chunk))})", list(chunk))
-    confirm = DeleteFolderConfirm(deleted_folders=folder_ids, deleted_instances=instances)
-    project.run(project.emit_folder_delete(confirm))
-    project.run(project.tasks.run_all(stderr()))
+    confirm = api.remove_folder(project, path)
+    if confirm is None:
+        fail(f"{path.expanduser().resolve()} is not an imported folder; "
+             "see `lightplug images list` for what is imported")
+    folder_ids, instances = confirm.deleted_folders, confirm.deleted_instances
     if as_json:
         print_json({"folders": len(folder_ids), "instances": len(instances)})
     else:

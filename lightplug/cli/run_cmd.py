@@ -12,28 +12,33 @@ from typer.core import TyperGroup
 from ..specs import ActionSpec
 from . import params as P
 from .common import EXIT_FAILED, EXIT_OK, fail, open_project, print_json, state, stderr
+from .interrupt import interrupted
 
 
 class OperatorGroup(TyperGroup):
-    """A group whose sub-commands are the operators and actions of the current project."""
+    """A group whose sub-commands are the operators and actions of the current project.
 
-    def _specs(self, ctx: Any) -> list[ActionSpec]:
-        from .. import catalog
-        from ..host import get_host
-        from .common import try_open_project
-
-        get_host()
-        return catalog.build(try_open_project(ctx))
+    Listing them (``run --help``, shell completion) reads the plugin metadata cache; running one
+    imports and starts only the plugin that provides it.
+    """
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return sorted(s.qualified for s in self._specs(ctx))
+        from ..loading import listing
+        from .common import try_open_project
+
+        return sorted(s.qualified for s in listing(try_open_project(ctx)).specs)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        from ..catalog import LookupFailed, find
+        from ..catalog import LookupFailed
+        from ..loading import Refused, runnable
+        from .common import try_open_project
 
-        specs = self._specs(ctx)
         try:
-            spec = find(specs, cmd_name)
+            spec = runnable(try_open_project(ctx), cmd_name)
+        except Refused as exc:
+            if ctx.resilient_parsing:
+                return None
+            fail(str(exc), exc.code)
         except LookupFailed as exc:
             if ctx.resilient_parsing:
                 return None
@@ -130,7 +135,7 @@ def _values(spec: ActionSpec, by_ident: dict, kwargs: dict) -> dict[str, Any]:
 
 def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> None:
     """Convert parameters, resolve the selection, execute, render, exit with the right code."""
-    from ..runner import RunRefused, execute
+    from ..runner import RunInterrupted, RunRefused, execute
     from .render import render_result
     from .selection import resolve_selection
 
@@ -142,6 +147,8 @@ def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> N
         result = execute(project, spec, values, selection, console=err, verbose=kwargs["verbose"])
     except RunRefused as exc:
         fail(str(exc))
+    except RunInterrupted as stop:
+        interrupted(f"run {stop.result['run_id']}: {stop.result['message']}")
     if kwargs["as_json"]:
         print_json(result)
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from . import rows
 from ..models import (
@@ -43,7 +43,14 @@ class _Writer:
         self.new_ids: dict[str, dict[int, int]] = {k: {} for k in
                                                   ("folders", "instances", "property_groups", "properties", "tags")}
 
+    @overload
+    def real(self, kind: str, ref: int) -> int: ...
+
+    @overload
+    def real(self, kind: str, ref: None) -> None: ...
+
     def real(self, kind: str, ref: int | None) -> int | None:
+        """The real id of ``ref``: itself, or the id given to the object created as ``ref`` (< 0)."""
         if ref is None or ref >= 0:
             return ref
         try:
@@ -57,8 +64,10 @@ class _Writer:
         old = _fetch(self.db, table, where, [prop, key])
         if old is None:
             return
-        restore = rows.instance_value(old) if table == "instance_values" else rows.image_value(old)
-        (self.inverse.instance_values if table == "instance_values" else self.inverse.image_values).append(restore)
+        if table == "instance_values":
+            self.inverse.instance_values.append(rows.instance_value(old))
+        else:
+            self.inverse.image_values.append(rows.image_value(old))
         self.db.execute(f"delete from {table} where {where}", [prop, key])
 
     def delete_tag(self, tag_id: int) -> None:
@@ -120,7 +129,7 @@ class _Writer:
         table = self.db.table(kind)
         if obj.id < 0:
             fake = row.pop("id")
-            real = table.insert(row).last_pk
+            real = int(table.insert(row).last_pk or 0)
             self.new_ids[kind][fake] = real
             getattr(self.inverse, "empty_" + kind).append(real) if kind != "folders" else None
             obj.id = real
@@ -150,9 +159,10 @@ class _Writer:
                 sql = f"select * from {table} where property_id = ? and {key_field} in ({','.join('?' * len(part))})"
                 old = {r[key_field]: r for r in self.db.query(sql, [prop, *part])}
                 for key in part:
-                    if key in old:
-                        restore = rows.instance_value(old[key]) if instance else rows.image_value(old[key])
-                        (self.inverse.instance_values if instance else self.inverse.image_values).append(restore)
+                    if key in old and instance:
+                        self.inverse.instance_values.append(rows.instance_value(old[key]))
+                    elif key in old:
+                        self.inverse.image_values.append(rows.image_value(old[key]))
                     elif instance:
                         self.inverse.empty_instance_values.append(InstancePropertyKey(prop, key))
                     else:
@@ -199,12 +209,14 @@ def _check_tag_cycles(db: Database) -> None:
 
 def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
     """Write ``commit`` atomically, give new objects real ids, return the inverse commit."""
+    from .tx import write
+
     w = _Writer(db)
-    with db.atomic():
-        for key in commit.empty_instance_values:
-            w.delete_value("instance_values", "instance_id", key.property_id, key.instance_id)
-        for key in commit.empty_image_values:
-            w.delete_value("image_values", "sha1", key.property_id, key.sha1)
+    with write(db):
+        for ikey in commit.empty_instance_values:
+            w.delete_value("instance_values", "instance_id", ikey.property_id, ikey.instance_id)
+        for mkey in commit.empty_image_values:
+            w.delete_value("image_values", "sha1", mkey.property_id, mkey.sha1)
         for tag_id in commit.empty_tags:
             w.delete_tag(tag_id)
         for prop_id in commit.empty_properties:
@@ -229,7 +241,7 @@ def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
             t.property_id = w.real("properties", t.property_id)
             w.upsert("tags", t)
         for t in new_tags:  # parents may point at tags created later in the list
-            real_parents = [w.real("tags", p) for p in t.parents or []]
+            real_parents = [w.real("tags", parent) for parent in t.parents or []]
             if real_parents != list(t.parents or []):
                 t.parents = real_parents
                 db.execute("update tags set parents = ? where id = ?", [rows.dumps(real_parents), t.id])
@@ -241,10 +253,10 @@ def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
             v.value = w.value_of(v.property_id, v.value)
         w.set_values("instance_values", "instance_id",
                      [(v.property_id, v.instance_id, v.value) for v in commit.instance_values])
-        for v in commit.image_values:
-            v.property_id = w.real("properties", v.property_id)
-            v.value = w.value_of(v.property_id, v.value)
-        w.set_values("image_values", "sha1", [(v.property_id, v.sha1, v.value) for v in commit.image_values])
+        for mv in commit.image_values:
+            mv.property_id = w.real("properties", mv.property_id)
+            mv.value = w.value_of(mv.property_id, mv.value)
+        w.set_values("image_values", "sha1", [(mv.property_id, mv.sha1, mv.value) for mv in commit.image_values])
     return w.inverse
 
 
@@ -278,22 +290,31 @@ def summarize(commit: DbCommit) -> str:
     return ", ".join(parts) or "no change"
 
 
-def record(db: Database, forward: DbCommit, inverse: DbCommit, source: str | None) -> int:
-    """Store a done commit; a new commit drops everything that was undone (no redo past it)."""
-    with db.atomic():
-        db.execute("delete from commits where state = 'undone'")
-        return db.table("commits").insert({
-            "created": forward.timestamp.isoformat(), "source": source,
-            "forward": commit_to_json(forward), "inverse": commit_to_json(inverse), "state": "done",
-        }).last_pk
+def record(db: Database, forward: DbCommit, inverse: DbCommit, source: str | None,
+           run_id: int | None = None, state: str = "done") -> int:
+    """Store a commit; a new ``done`` commit drops everything undone (no redo past it).
+
+    ``state`` ``applied`` records a run's non-undoable write, so the run can still be reverted.
+    """
+    from .tx import write
+
+    with write(db):
+        if state == "done":
+            db.execute("delete from commits where state = 'undone'")
+        return int(db.table("commits").insert({  # type: ignore[arg-type]
+            "created": forward.timestamp.isoformat(), "source": source, "run_id": run_id,
+            "forward": commit_to_json(forward), "inverse": commit_to_json(inverse), "state": state,
+        }).last_pk)
 
 
 def undo(db: Database) -> dict | None:
     """Revert the latest done commit; returns its row, or None when there is nothing to undo."""
-    row = _fetch(db, "commits", "state = 'done' order by id desc limit 1", [])
-    if row is None:
-        return None
-    with db.atomic():
+    from .tx import write
+
+    with write(db):
+        row = _fetch(db, "commits", "state = 'done' order by id desc limit 1", [])
+        if row is None:
+            return None
         apply_commit(db, commit_from_json(row["inverse"]))
         db.execute("update commits set state = 'undone' where id = ?", [row["id"]])
     return row
@@ -301,10 +322,19 @@ def undo(db: Database) -> dict | None:
 
 def redo(db: Database) -> dict | None:
     """Re-apply the earliest undone commit; returns its row, or None when there is none."""
-    row = _fetch(db, "commits", "state = 'undone' order by id asc limit 1", [])
-    if row is None:
-        return None
-    with db.atomic():
+    from .tx import write
+
+    with write(db):
+        row = _fetch(db, "commits", "state = 'undone' order by id asc limit 1", [])
+        if row is None:
+            return None
         apply_commit(db, commit_from_json(row["forward"]))
         db.execute("update commits set state = 'done' where id = ?", [row["id"]])
     return row
+
+
+def history(db: Database) -> list[dict]:
+    """Undoable commits, newest first: id, created, source, state, run_id and a summary."""
+    return [{"id": r["id"], "created": r["created"], "source": r["source"], "state": r["state"],
+             "run_id": r["run_id"], "changes": summarize(commit_from_json(r["forward"]))}
+            for r in db.query("select * from commits where state in ('done', 'undone') order by id desc")]

@@ -39,7 +39,10 @@ def select_where_in(db: Database, table: str, column: str, values: Sequence | No
 
 # -- folders, images, instances -----------------------------------------------------------
 def ensure_folder(db: Database, path: str) -> int:
-    """Id of the folder at absolute ``path``, created (with known parents linked) if new."""
+    """Id of the folder at absolute ``path``, created (with known parents linked) if new.
+
+    Call inside ``write()``: the lookup and the insert must see the same database.
+    """
     row = list(db.query("select id from folders where path = ?", [path]))
     if row:
         return row[0]["id"]
@@ -48,11 +51,13 @@ def ensure_folder(db: Database, path: str) -> int:
     if parent_path != path:
         found = list(db.query("select id from folders where path = ?", [parent_path]))
         parent = found[0]["id"] if found else None
-    folder_id = db.table("folders").insert({"path": path, "name": os.path.basename(path) or path,
-                                            "parent": parent}).last_pk
-    # adopt existing children imported before this folder
-    db.execute("update folders set parent = ? where parent is null and path like ? and path not like ?",
-               [folder_id, path.rstrip("/") + "/%", path.rstrip("/") + "/%/%"])
+    folder_id: int = db.table("folders").insert({"path": path, "name": os.path.basename(path) or path,
+                                            "parent": parent}).last_pk or 0
+    # adopt existing direct children imported before this folder (no LIKE: '_' and '%' are literal)
+    prefix = path.rstrip("/") + "/"
+    db.execute("update folders set parent = ? where parent is null and substr(path, 1, ?) = ? "
+               "and instr(substr(path, ?), '/') = 0",
+               [folder_id, len(prefix), prefix, len(prefix) + 1])
     return folder_id
 
 
@@ -70,13 +75,20 @@ def add_images(db: Database, images: Iterable[ImageInfo]) -> None:
 
 
 def add_instances(db: Database, instances: list[Instance]) -> list[Instance]:
-    """Insert instances (their ``id`` is ignored) and return them with real ids."""
+    """Insert the instances whose ``url`` is not recorded yet; return those, with real ids.
+
+    A file another process recorded first is skipped, so every file is recorded exactly once
+    (call inside ``write()`` so that the check and the insert see the same database).
+    """
     out = []
-    table = db.table("instances")
     for inst in instances:
         row = dict(vars(inst))
         row.pop("id")
-        out.append(Instance(id=table.insert(row).last_pk, **row))
+        cursor = db.execute(
+            "insert or ignore into instances (folder_id, name, extension, sha1, url, width, height, ahash) "
+            "values (:folder_id, :name, :extension, :sha1, :url, :width, :height, :ahash)", row)
+        if cursor.rowcount:
+            out.append(Instance(id=int(cursor.lastrowid or 0), **row))
     return out
 
 
@@ -104,9 +116,40 @@ def delete_instances(db: Database, ids: Sequence[int]) -> None:
         db.execute(f"delete from instances where {_in('id', part)}", list(part))
 
 
+def remove_folder_tree(db: Database, path: str) -> tuple[list[int], list[Instance]] | None:
+    """Delete the folder at ``path``, its sub-folders and their instances in one write.
+
+    Returns ``(folder ids, removed instances)``, or None when no imported folder is there.
+    """
+    from .tx import write
+
+    prefix = path.rstrip("/") + "/"
+    with write(db):
+        folder_ids = [r["id"] for r in db.query(
+            "select id from folders where path = ? or substr(path, 1, ?) = ?", [path, len(prefix), prefix])]
+        if not folder_ids:
+            return None
+        instances = select_where_in(db, "instances", "folder_id", folder_ids, rows.instance, "order by id")
+        delete_instances(db, [i.id for i in instances])
+        for part in chunked(folder_ids):
+            db.execute(f"delete from folders where {_in('id', part)}", list(part))
+    return folder_ids, instances
+
+
 # -- vectors ------------------------------------------------------------------------------
 def add_vector_type(db: Database, source: str, params: dict) -> VectorType:
-    vid = db.table("vector_types").insert({"source": source, "params": rows.dumps(params)}).last_pk
+    """The vector type of ``source`` with ``params``: the stored one, or a new one.
+
+    Two processes starting the same plugin at once get the same type, not two.
+    """
+    from .tx import write
+
+    text = rows.dumps(params)
+    with write(db):
+        found = list(db.query("select id from vector_types where source = ? and params = ? order by id limit 1",
+                              [source, text]))
+        vid = found[0]["id"] if found else int(db.table("vector_types").insert(
+            {"source": source, "params": text}).last_pk or 0)
     return VectorType(id=vid, source=source, params=params)
 
 
@@ -117,10 +160,13 @@ def get_vector_types(db: Database, source: str | None = None) -> list[VectorType
 
 
 def add_vectors(db: Database, vectors: Iterable[Vector]) -> None:
-    """Store vectors (replacing any for the same type and sha1)."""
-    db.table("vectors").upsert_all(
-        ({"type_id": v.type_id, "sha1": v.sha1, "data": v.data.tobytes()} for v in vectors),
-        pk=("type_id", "sha1"))
+    """Store vectors (replacing any for the same type and sha1) in one short write."""
+    from .tx import write
+
+    with write(db):
+        db.table("vectors").upsert_all(
+            ({"type_id": v.type_id, "sha1": v.sha1, "data": v.data.tobytes()} for v in vectors),
+            pk=("type_id", "sha1"))
 
 
 def get_vectors(db: Database, type_id: int, sha1s: Sequence[str] | None = None) -> list[Vector]:
@@ -142,34 +188,7 @@ def vector_exist(db: Database, type_id: int, sha1: str) -> bool:
     return bool(list(db.query("select 1 from vectors where type_id = ? and sha1 = ?", [type_id, sha1])))
 
 
-# -- runs and plugin settings ---------------------------------------------------------------
-def record_run(db: Database, *, operator: str, plugin: str | None, parameters: dict,
-               selection: dict, started: _dt.datetime, duration: float, status: str,
-               result: Any) -> int:
-    """Store the record of one operator run and return its id."""
-    with db.atomic():
-        return db.table("runs").insert({
-            "operator": operator, "plugin": plugin, "parameters": rows.dumps(parameters),
-            "selection": rows.dumps(selection), "started": started.isoformat(),
-            "duration": round(duration, 4), "status": status, "result": rows.dumps(result),
-        }).last_pk
-
-
-def get_runs(db: Database, limit: int | None = None) -> list[dict]:
-    sql = "select * from runs order by id desc" + (f" limit {int(limit)}" if limit else "")
-    return [_run(r) for r in db.query(sql)]
-
-
-def get_run(db: Database, run_id: int) -> dict | None:
-    found = list(db.query("select * from runs where id = ?", [run_id]))
-    return _run(found[0]) if found else None
-
-
-def _run(r: dict) -> dict:
-    return {**r, "parameters": rows.loads(r["parameters"]), "selection": rows.loads(r["selection"]),
-            "result": rows.loads(r["result"])}
-
-
+# -- plugin settings ----------------------------------------------------------------------
 def plugin_setting(db: Database, name: str) -> dict:
     found = list(db.query("select * from plugin_settings where name = ?", [name]))
     if not found:
@@ -179,9 +198,12 @@ def plugin_setting(db: Database, name: str) -> dict:
 
 
 def set_plugin_setting(db: Database, name: str, **values: Any) -> None:
-    current = plugin_setting(db, name)
-    current.update(values)
-    with db.atomic():
+    """Change some of plugin ``name``'s settings (``enabled``, ``params``), keeping the others."""
+    from .tx import write
+
+    with write(db):
+        current = plugin_setting(db, name)
+        current.update(values)
         db.table("plugin_settings").upsert(
             {"name": name, "enabled": int(current["enabled"]), "params": rows.dumps(current["params"])},
             pk="name")

@@ -88,7 +88,12 @@ def _busy_as_error() -> Iterator[None]:
         yield
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
-            raise DatabaseBusy(
-                f"the project database stayed locked by another lightplug process for more than "
-                f"{busy_timeout():g} s; wait for it to finish, or raise {BUSY_TIMEOUT_ENV}") from exc
+            raise DatabaseBusy(busy_message()) from exc
         raise
+
+
+def busy_message() -> str:
+    """What to tell a user whose write waited longer than the busy timeout."""
+    return (f"the project database stayed locked by another lightplug process for more than "
+            f"{busy_timeout():g} s; nothing was written; wait for it to finish and try again, "
+            f"or raise {BUSY_TIMEOUT_ENV} (seconds)")

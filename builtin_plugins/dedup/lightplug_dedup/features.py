@@ -9,21 +9,20 @@ Imported lazily by the plugin (numpy and Pillow load only when hashes are needed
 """
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lightplug import Task, Vector, VectorType
+from lightplug import Instance, MapResult, Task, VectorType, map_images
 
 from . import grouping, hashing
 
 if TYPE_CHECKING:
     from .plugin import DedupPlugin
 
-#: images per worker call: big enough to amortise the call, small enough to spread the work
+#: images per import task
 CHUNK = 128
 #: bump when hashes computed by this code would differ from stored ones
 VERSION = 1
@@ -57,77 +56,54 @@ class Features:
     unreadable: list[int]
 
 
-def _vectors(type_ids: tuple[int, int], sha1s: Sequence[str], bits: np.ndarray,
-             colour: np.ndarray, ok: np.ndarray) -> list[Vector]:
-    out = []
-    for k, sha1 in enumerate(sha1s):
-        out.append(Vector(type_ids[0], sha1, bits[k].reshape(-1) if ok[k] else []))
-        out.append(Vector(type_ids[1], sha1, colour[k] if ok[k] else []))
-    return out
-
-
-async def _hash_and_store(plugin: DedupPlugin, kind: str, type_ids: tuple[int, int],
-                          sha1s: Sequence[str], urls: Sequence[str], run_in_process) -> None:
-    bits, colour, ok = await run_in_process(hashing.compute_features, list(urls), (kind,))
-    await plugin.project.add_vectors(_vectors(type_ids, sha1s, bits[kind], colour, ok))
-
-
-class HashTask(Task):
-    """Hashes one chunk of newly imported images in a worker process and stores the vectors."""
-
-    def __init__(self, plugin: DedupPlugin, kind: str, type_ids: tuple[int, int],
-                 sha1s: list[str], urls: list[str]) -> None:
-        super().__init__(priority=False)
-        self.plugin, self.kind, self.type_ids, self.sha1s, self.urls = plugin, kind, type_ids, sha1s, urls
-        self.name = f"dedup: {kind} hashes"
-        self.key = f"dedup.hash.{kind}"
-
-    async def run(self) -> None:
-        await _hash_and_store(self.plugin, self.kind, self.type_ids, self.sha1s, self.urls,
-                              self.run_in_process)
-
-
 async def _type_ids(plugin: DedupPlugin, kind: str) -> tuple[int, int]:
     return (await vector_type(plugin, hash_params(kind))).id, (await vector_type(plugin, COLOUR_PARAMS)).id
 
 
-async def _stored(plugin: DedupPlugin, type_ids: tuple[int, int], sha1s: Sequence[str]
-                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    hashes = {v.sha1: v.data for v in await plugin.project.get_vectors(type_ids[0], sha1s)}
-    colours = {v.sha1: v.data for v in await plugin.project.get_vectors(type_ids[1], sha1s)}
-    return hashes, colours
+async def hash_images(plugin: DedupPlugin, kind: str, instances: Sequence[Instance],
+                      progress: str | None = None) -> MapResult:
+    """Hashes and colours of the distinct images of ``instances`` (their first file each),
+    computing and storing the missing ones; undecodable files are remembered as empty vectors."""
+    return await map_images(plugin.project, await _type_ids(plugin, kind), hashing.hash_files,
+                            instances, extra_args=(kind,), progress=progress, remember_failures=True)
 
 
-async def queue_hashing(plugin: DedupPlugin, kind: str, urls_by_sha1: dict[str, str]) -> int:
-    """Queue tasks hashing the images not cached yet; returns how many will be hashed."""
-    type_ids = await _type_ids(plugin, kind)
-    sha1s = list(urls_by_sha1)
-    hashes, colours = await _stored(plugin, type_ids, sha1s)
-    todo = [s for s in sha1s if s not in hashes or s not in colours]
-    for start in range(0, len(todo), CHUNK):
-        chunk = todo[start:start + CHUNK]
-        plugin.project.add_task(HashTask(plugin, kind, type_ids, chunk, [urls_by_sha1[s] for s in chunk]))
-    return len(todo)
+class HashTask(Task):
+    """Hashes one chunk of newly imported images (those not hashed yet) and stores the vectors."""
+
+    def __init__(self, plugin: DedupPlugin, kind: str, instances: list[Instance]) -> None:
+        super().__init__(priority=False)
+        self.plugin, self.kind, self.instances = plugin, kind, instances
+        self.name = f"dedup: {kind} hashes"
+        self.key = f"dedup.hash.{kind}"
+
+    async def run(self) -> None:
+        await hash_images(self.plugin, self.kind, self.instances)
 
 
-async def load(plugin: DedupPlugin, kind: str, urls_by_sha1: dict[str, str]) -> Features:
-    """Hashes of the images ``urls_by_sha1`` names, hashing (and caching) those missing."""
-    type_ids = await _type_ids(plugin, kind)
-    sha1s = list(urls_by_sha1)
-    hashes, colours = await _stored(plugin, type_ids, sha1s)
-    todo = [s for s in sha1s if s not in hashes or s not in colours]
-    if todo:
-        chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        await asyncio.gather(*(_hash_and_store(plugin, kind, type_ids, c, [urls_by_sha1[s] for s in c],
-                                               plugin.project.run_in_process) for c in chunks))
-        more_hashes, more_colours = await _stored(plugin, type_ids, todo)
-        hashes.update(more_hashes)
-        colours.update(more_colours)
+def queue_hashing(plugin: DedupPlugin, kind: str, instances: Sequence[Instance]) -> None:
+    """Queue tasks hashing the distinct images of ``instances`` that are not hashed yet."""
+    first: dict[str, Instance] = {}
+    for inst in instances:
+        first.setdefault(inst.sha1, inst)
+    unique = list(first.values())
+    for start in range(0, len(unique), CHUNK):
+        plugin.project.add_task(HashTask(plugin, kind, unique[start:start + CHUNK]))
+
+
+async def load(plugin: DedupPlugin, kind: str, instances: Sequence[Instance],
+               progress: str | None = None) -> Features:
+    """Hashes of the distinct images of ``instances``, in the order of their first instance,
+    hashing (and caching) those missing."""
+    sha1s = list(dict.fromkeys(i.sha1 for i in instances))
+    found = await hash_images(plugin, kind, instances, progress)
     width = len(hashing.VARIANTS) * hashing.HASH_BITS
-    good = [k for k, s in enumerate(sha1s) if len(hashes[s]) == width and len(colours[s]) == 2]
+    vectors = found.vectors
+    good = [k for k, s in enumerate(sha1s)
+            if s in vectors and len(vectors[s][0]) == width and len(vectors[s][1]) == 2]
     unreadable = sorted(set(range(len(sha1s))) - set(good))
-    bits = np.array([hashes[sha1s[k]] for k in good], dtype=np.float32)
+    bits = np.array([vectors[sha1s[k]][0] for k in good], dtype=np.float32)
     bits = bits.reshape(len(good), len(hashing.VARIANTS), hashing.HASH_BITS)
-    colour = np.array([colours[sha1s[k]] for k in good], dtype=np.float32).reshape(len(good), 2)
+    colour = np.array([vectors[sha1s[k]][1] for k in good], dtype=np.float32).reshape(len(good), 2)
     return Features(index=np.array(good, dtype=np.int64), codes=grouping.pack_bits(bits > 0.5),
-                    colour=colour, hashed=len(todo), unreadable=unreadable)
+                    colour=colour, hashed=len(sha1s) - found.cached, unreadable=unreadable)

@@ -153,3 +153,12 @@ def compute_features(paths: Sequence[str | os.PathLike], kinds: Iterable[str] = 
             ok[i] = True
     bits = {kind: hash_variants(gray, kind) * ok[:, None, None].astype(np.uint8) for kind in kinds}
     return bits, colour, ok
+
+
+def hash_files(paths: Sequence[str | os.PathLike], kind: str = "phash"
+               ) -> list[tuple[tuple[np.ndarray, np.ndarray] | None, str | None]]:
+    """``map_images`` worker: per path ``((256 hash bits, colour (2,)), None)``, or
+    ``(None, reason)`` when the file cannot be decoded. The bits are the ``VARIANTS`` hashes."""
+    bits, colour, ok = compute_features(paths, (kind,))
+    return [((bits[kind][i].reshape(-1), colour[i]), None) if ok[i] else (None, "cannot be decoded")
+            for i in range(len(paths))]

@@ -62,8 +62,7 @@ class DedupPlugin(APlugin):
             return
         from . import features
 
-        urls = {i.sha1: i.url for i in reversed(instances)}
-        await features.queue_hashing(self, HashMethod(self.params.import_method).value, urls)
+        features.queue_hashing(self, HashMethod(self.params.import_method).value, instances)
 
     async def find_duplicates(self, context: ActionContext, method: HashMethod = HashMethod.phash,
                               threshold: Annotated[int, Bounds(ge=0, le=64)] = DEFAULT_THRESHOLD, mirror: bool = True,
@@ -117,7 +116,8 @@ class DedupPlugin(APlugin):
         empty = np.zeros(0, dtype=np.int64)
         i, j, d, hashed, unreadable = empty, empty, empty, 0, []
         if near and len(sha1s) > 1:
-            feats = await features.load(self, kind, {s: by_sha1[s][0].url for s in sha1s})
+            feats = await features.load(self, kind, [by_sha1[s][0] for s in sha1s],
+                                        progress=f"dedup: {kind} hashes")
             pi, pj, d = grouping.duplicate_pairs(feats.codes, threshold, mirror,
                                                  feats.colour if colour_check else None)
             i, j = feats.index[pi], feats.index[pj]

@@ -9,8 +9,6 @@ numpy and Pillow are only imported by ``compute`` and ``grouping``, which load o
 
 from __future__ import annotations
 
-import math
-import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,14 +16,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 from lightplug import (
     Bounds,
     ActionContext, ActionResult, APlugin, Group, Instance, Notif, NotifFunction, NotifType, Score,
-    ScoreList, Task, Vector,
+    ScoreList, Task, map_images,
 )
 
 if TYPE_CHECKING:
     from lightplug import Project
 
-CHUNK = 128  # images per task / per worker call
-INLINE_LIMIT = 32  # below this many images a worker thread beats starting worker processes
+CHUNK = 128  # images per import task
 MODEL = "dominant_hue"
 VERSION = 1  # of the rules in ``compute``; a new version gets a new vector type, so hues are recomputed
 GRAYSCALE_GROUP = "Grayscale (no dominant hue)"
@@ -80,48 +77,23 @@ class HuePlugin(APlugin):
         return None
 
     # -- computing ------------------------------------------------------------------------
-    async def _hues_of(self, paths: list[str]) -> list[tuple[float, str | None]]:
-        """Hues of ``paths``: in a thread when few, else in chunks over the process pool."""
-        import asyncio
-
-        from .compute import hues_of_files
-
-        if len(paths) < INLINE_LIMIT:
-            return await self.project.run_async(hues_of_files, paths)
-        per_worker = math.ceil(len(paths) / (os.cpu_count() or 1))
-        size = max(8, min(CHUNK, per_worker))
-        parts = await asyncio.gather(*(self.project.run_in_process(hues_of_files, paths[i:i + size])
-                                       for i in range(0, len(paths), size)))
-        return [r for part in parts for r in part]
-
-    async def compute_missing(self, instances: Sequence[Instance], force: bool = False) -> dict[str, Any]:
+    async def compute_missing(self, instances: Sequence[Instance], force: bool = False,
+                              progress: str | None = None) -> dict[str, Any]:
         """Compute and store the hue of every distinct image of ``instances`` not stored yet.
 
         Returns ``hues`` (sha1 -> hue, for every image that has one now), the counts
         ``computed`` and ``cached``, and ``failed`` as ``(path, reason)`` pairs.
         """
+        from .compute import hues_of_files
+
         type_id = self._vector_type_id()
         if type_id is None:  # removed since start-up
             await self._start()
             type_id = self._vector_type_id()
-        by_sha1 = {i.sha1: i for i in instances}
-        hues: dict[str, float] = {}
-        if not force and by_sha1:
-            for v in await self.project.get_vectors(type_id, sha1s=list(by_sha1)):
-                hues[v.sha1] = float(v.data[0])
-        cached = len(hues)
-        todo = [by_sha1[s] for s in by_sha1 if s not in hues]
-        results = await self._hues_of([i.url for i in todo]) if todo else []
-        vectors, failed = [], []
-        for inst, (hue, error) in zip(todo, results):
-            if error is not None:
-                failed.append((inst.url, error))
-                continue
-            hues[inst.sha1] = hue
-            vectors.append(Vector(type_id=type_id, sha1=inst.sha1, data=[hue]))
-        if vectors:
-            await self.project.add_vectors(vectors)
-        return {"hues": hues, "computed": len(vectors), "cached": cached, "failed": failed}
+        out = await map_images(self.project, type_id, hues_of_files, instances, force=force,
+                               progress=progress)
+        return {"hues": {sha1: float(v[0]) for sha1, v in out.vectors.items()},
+                "computed": out.computed, "cached": out.cached, "failed": list(out.failed.items())}
 
     async def on_import(self, instances: list[Instance]) -> None:
         """Queue hue computation of newly imported images, one task per chunk."""
@@ -150,7 +122,7 @@ class HuePlugin(APlugin):
         :param force: recompute images whose hue is already stored
         """
         instances = await self.project.get_instances(ids=context.instance_ids)
-        outcome = await self.compute_missing(instances, force=force)
+        outcome = await self.compute_missing(instances, force=force, progress="Hue vectors")
         grayscale = sum(1 for h in outcome["hues"].values() if h < 0)
         value = {"images": len({i.sha1 for i in instances}), "computed": outcome["computed"],
                  "cached": outcome["cached"], "grayscale": grayscale, "failed": len(outcome["failed"])}
@@ -180,7 +152,7 @@ class HuePlugin(APlugin):
         if not instances:
             return ActionResult(notifs=[Notif(NotifType.INFO, name="Hue groups",
                                               message="No images to group.")], value={"groups": 0})
-        outcome = await self.compute_missing(instances)
+        outcome = await self.compute_missing(instances, progress="Hue vectors")
         hues = outcome["hues"]
         known = [i for i in instances if i.sha1 in hues]
         coloured = [i for i in known if hues[i.sha1] >= 0]

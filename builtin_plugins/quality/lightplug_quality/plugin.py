@@ -7,8 +7,6 @@ only when the action runs, so the plugin costs nothing at CLI start-up.
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Awaitable, Sequence
 from typing import Annotated, Any
 
 from lightplug import (
@@ -33,13 +31,7 @@ ISSUE_TYPES = ("dark", "light", "odd_aspect_ratio", "low_information", "blurry",
                "odd_size")  # same order as checks.ISSUE_TYPES (kept here to avoid importing numpy)
 PER_IMAGE = ISSUE_TYPES[:-1]
 UNREADABLE = "unreadable"
-INLINE_LIMIT = 8  # below this many images, a worker thread beats starting the process pool
 SCORE_TOLERANCE = 1e-12
-
-
-def chunk_size(n: int, workers: int) -> int:
-    """Images per worker call: ~4 chunks per worker, between 8 and 128 images."""
-    return max(8, min(128, -(-n // max(1, workers * 4))))
 
 
 class QualityPlugin(APlugin):
@@ -187,19 +179,16 @@ class QualityPlugin(APlugin):
     # ------------------------------------------------------------------------------ work
 
     async def _measure(self, groups: list[list[str]]) -> list[Any]:
-        """Measure each group of files (first readable file) in the shared process pool."""
+        """Measure each group of files (first readable file) in chunks on the chosen executor.
+
+        Scores are cached as the plugin's image properties (undoable), not as vectors, so this
+        uses the compute layer's chunked run without its vector cache.
+        """
+        from lightplug.compute import map_chunks
+
         from . import checks
 
-        if not groups:
-            return []
-        if len(groups) <= INLINE_LIMIT:
-            return await self.project.run_async(checks.measure_candidates, groups)
-        size = chunk_size(len(groups), os.cpu_count() or 1)
-        chunks = [groups[i:i + size] for i in range(0, len(groups), size)]
-        parts = await gather_with_progress(
-            [self.project.run_in_process(checks.measure_candidates, c) for c in chunks],
-            [len(c) for c in chunks], "Measuring image quality")
-        return [r for part in parts for r in part]
+        return await map_chunks(checks.measure_candidates, groups, progress="Measuring image quality")
 
     # ------------------------------------------------------------------------------ result
 
@@ -255,24 +244,3 @@ def parse_ignore(text: str) -> tuple[set[str], list[str]]:
     problems = [f"--ignore: unknown issue type(s) {', '.join(unknown)}; use any of "
                 f"{', '.join([*ISSUE_TYPES, UNREADABLE])}"] if unknown else []
     return names & known, problems
-
-
-async def gather_with_progress(jobs: Sequence[Awaitable[Any]], sizes: Sequence[int],
-                               label: str) -> list[Any]:
-    """``asyncio.gather(*jobs)`` with a progress bar on stderr when it is a terminal."""
-    import asyncio
-
-    if not sys.stderr.isatty():
-        return list(await asyncio.gather(*jobs))
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    futures = [asyncio.ensure_future(j) for j in jobs]
-    size_of = dict(zip(futures, sizes))
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=Console(stderr=True)) as progress:
-        bar = progress.add_task(label, total=sum(sizes))
-        for done in asyncio.as_completed(futures):
-            await done
-            progress.update(bar, completed=sum(size_of[f] for f in futures if f.done()))
-    return [f.result() for f in futures]

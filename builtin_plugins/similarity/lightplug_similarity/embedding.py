@@ -134,3 +134,9 @@ def embed_files(paths: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
     vectors = embed_thumbnails(thumbs) if len(paths) else np.zeros((0, DIM), np.float32)
     vectors[[e is not None for e in errors]] = 0.0
     return vectors, errors
+
+
+def embed_paths(paths: Sequence[str]) -> list[tuple[np.ndarray | None, str | None]]:
+    """``map_images`` worker: ``(vector, None)`` or ``(None, error)`` per path (``embed_files``)."""
+    vectors, errors = embed_files(paths)
+    return [(None, e) if e is not None else (v, None) for v, e in zip(vectors, errors)]

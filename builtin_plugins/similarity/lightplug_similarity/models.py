@@ -103,3 +103,9 @@ def embed_files_clip(paths: Sequence[str], package: str) -> tuple[Any, list[str 
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-8)
     out[[e is not None for e in errors]] = 0.0
     return out, errors
+
+
+def embed_paths_clip(paths: Sequence[str], package: str) -> list[tuple[Any, str | None]]:
+    """``map_images`` worker: ``(vector, None)`` or ``(None, error)`` per path (``embed_files_clip``)."""
+    vectors, errors = embed_files_clip(paths, package)
+    return [(None, e) if e is not None else (v, None) for v, e in zip(vectors, errors)]

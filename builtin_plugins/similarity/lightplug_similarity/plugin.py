@@ -77,7 +77,8 @@ class SimilarityPlugin(APlugin):
             if problem:
                 return _error("model not available", problem)
         instances = await self.project.get_instances(ids=instance_ids)
-        return await embed_instances(self, instances, model, package)
+        return await embed_instances(self, instances, model, package,
+                                     progress=f"Embedding ({model.value})")
 
     async def compute_embeddings(self, context: ActionContext,
                               model: EmbeddingModel = EmbeddingModel.pixels) -> ActionResult:

@@ -1,0 +1,160 @@
+"""The shared worker pools: spawned worker processes for CPU-heavy work, threads for blocking calls.
+
+Both are sized by ``worker_count()``: ``LIGHTPLUG_WORKERS``, or the cores this process may
+use (its CPU affinity, which a container or ``taskset`` limits). With one worker the "process
+pool" is the thread pool, so nothing is spawned. Worker processes ignore SIGINT: Ctrl-C is
+handled once, by the main process, which calls ``terminate_workers()`` to stop them at once.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+WORKERS_ENV = "LIGHTPLUG_WORKERS"
+
+# glibc returning memory to the system after every decoded image can cost more than the
+# decode itself; these settings keep it in the worker processes (see docs/architecture.md).
+MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "4194304", "MALLOC_TRIM_THRESHOLD_": "67108864"}
+
+_processes: Executor | None = None
+_threads: ThreadPoolExecutor | None = None
+_sizes: dict[str, int] = {}  # worker count each pool was made with
+
+
+def worker_count() -> int:
+    """How many workers to use: ``LIGHTPLUG_WORKERS`` or the number of usable cores."""
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _ignore_sigint() -> None:
+    """Pool initializer: a worker leaves Ctrl-C to the main process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def process_pool() -> Executor:
+    """The shared process pool (spawned workers), or the thread pool when one worker is configured.
+
+    The pool is made again when ``worker_count()`` has changed since it was made.
+    """
+    global _processes
+    count = worker_count()
+    if _processes is not None and _sizes.get("processes") != count:
+        _forget_processes(wait=False)
+    if _processes is None:
+        if count == 1:
+            _processes = thread_pool()
+        else:
+            import multiprocessing
+
+            for key, value in MALLOC_ENV.items():
+                os.environ.setdefault(key, value)
+            _processes = ProcessPoolExecutor(max_workers=count, initializer=_ignore_sigint,
+                                             mp_context=multiprocessing.get_context("spawn"))
+        _sizes["processes"] = count
+    return _processes
+
+
+def thread_pool() -> ThreadPoolExecutor:
+    """The shared thread pool for blocking I/O and library calls: ``max(4, worker_count())`` threads."""
+    global _threads
+    size = max(4, worker_count())
+    if _threads is not None and _sizes.get("threads") != size:
+        if _processes is _threads:
+            _forget_processes(wait=False)
+        _threads.shutdown(wait=False)
+        _threads = None
+    if _threads is None:
+        _threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="lightplug")
+        _sizes["threads"] = size
+    return _threads
+
+
+def uses_processes() -> bool:
+    """Whether ``process_pool()`` runs work in worker processes (more than one worker)."""
+    return worker_count() > 1
+
+
+async def in_thread(function, *args):
+    """Await blocking ``function(*args)`` run in the shared thread pool."""
+    import asyncio
+    import functools
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(thread_pool(), functools.partial(function, *args))
+
+
+async def in_process(function, *args):
+    """Await CPU-heavy, picklable ``function(*args)`` run in the shared process pool."""
+    import asyncio
+    import functools
+
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(process_pool(), functools.partial(function, *args))
+
+
+def _forget_processes(wait: bool) -> None:
+    global _processes
+    pool, _processes = _processes, None
+    _sizes.pop("processes", None)
+    if pool is not None and pool is not _threads:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def terminate_workers() -> None:
+    """Kill the process pool's workers now and forget both pools (for Ctrl-C).
+
+    Queued work is cancelled, running work is lost, nothing waits for it; the next
+    ``process_pool()`` starts fresh workers.
+    """
+    global _processes, _threads
+    pool, threads = _processes, _threads
+    _processes = _threads = None
+    _sizes.clear()
+    if isinstance(pool, ProcessPoolExecutor):
+        _quiet_broken_pool_thread()
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        for process in workers:
+            if process.is_alive():
+                process.terminate()
+        for process in workers:
+            process.join(timeout=2)
+        # no cancel_futures: the pool's own thread fails the pending futures (BrokenProcessPool);
+        # cancelling them too races with it (InvalidStateError printed from that thread)
+        pool.shutdown(wait=False)
+    if threads is not None:
+        threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _quiet_broken_pool_thread() -> None:
+    """Silence the ``InvalidStateError`` that Python < 3.12's pool thread raises when it fails futures
+    that were cancelled already (``Executor.map`` cancels them when its consumer is interrupted)."""
+    import threading
+    from concurrent.futures import InvalidStateError
+
+    previous = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not InvalidStateError:
+            previous(args)
+
+    threading.excepthook = hook
+
+
+@atexit.register
+def shutdown() -> None:
+    """Stop the pools, letting running work finish (called at exit)."""
+    global _processes, _threads
+    for pool in (_processes, _threads):
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    _processes = _threads = None
+    _sizes.clear()

@@ -1,0 +1,132 @@
+"""Which instances a run works on: ids, sha1s, folders, tags and the groups of earlier runs.
+
+Each criterion adds instances, and the selection is their union; none means the whole project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+
+class SelectionError(ValueError):
+    """A selection names something that does not exist; the message says what to do."""
+
+
+@dataclass
+class Selection:
+    """The instances a run works on; ``instance_ids`` None means the whole project."""
+
+    instance_ids: list[int] | None = None
+    given: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. instances of an earlier run that are gone
+
+
+def from_run(db: Database, text: str, notes: list[str] | None = None) -> list[int]:
+    """Instance ids of ``RUN[:GROUP]``: a run id (or ``last``) and optionally a group number or name."""
+    from .db import runs, store
+
+    run_part, _, group_part = text.partition(":")
+    if run_part in ("last", "-1"):
+        found = runs.get_runs(db, limit=1)
+        record = found[0] if found else None
+    else:
+        if not run_part.isdigit():
+            raise SelectionError(f"--from-run takes RUN[:GROUP] with RUN a run id or 'last'; got {text!r}")
+        record = runs.get_run(db, int(run_part))
+    if record is None:
+        raise SelectionError(f"no run {run_part}; see `lightplug runs list`")
+    groups = (record["result"] or {}).get("groups") or []
+    if not groups:
+        raise SelectionError(f"run {record['id']} has no result groups to select from")
+    if group_part:
+        chosen = [g for g in groups if str(g["index"]) == group_part or g["name"] == group_part]
+        if not chosen:
+            names = "; ".join(f"{g['index']}: {g['name']}" for g in groups)
+            raise SelectionError(f"run {record['id']} has no group {group_part!r}; its groups are {names}")
+        groups = chosen
+    ids: list[int] = []
+    for g in groups:
+        ids += g.get("ids") or []
+        if g.get("sha1s"):
+            ids += [i.id for i in store.get_instances(db, sha1s=g["sha1s"])]
+    existing = [i.id for i in store.get_instances(db, ids=ids)]
+    if len(existing) < len(set(ids)) and notes is not None:
+        notes.append(f"{len(set(ids)) - len(existing)} instance(s) of run {record['id']} "
+                     "no longer exist and were left out")
+    return existing
+
+
+def tagged(db: Database, text: str) -> list[int]:
+    """Instances holding tag ``VALUE`` or ``PROPERTY:VALUE`` (on the instance or its image)."""
+    from .db import rows as R, store
+
+    prop_name, sep, value = text.rpartition(":")
+    if sep and list(db.query("select 1 from tags where value = ?", [text])):
+        prop_name, sep, value = "", "", text  # the whole text is a tag value containing ':'
+    found = list(db.query(
+        "select t.id, p.mode from tags t join properties p on p.id = t.property_id where t.value = ?"
+        + (" and p.name = ?" if sep else ""), [value, prop_name] if sep else [value]))
+    if not found:
+        raise SelectionError(f"no tag {text!r}; see `lightplug tags list`")
+    tag_ids = {r["id"] for r in found}
+    ids: set[int] = set()
+    for r in db.query("select instance_id, value from instance_values"):
+        held = R.loads(r["value"])
+        if isinstance(held, list) and tag_ids & set(held):
+            ids.add(r["instance_id"])
+    sha1s = [r["sha1"] for r in db.query("select sha1, value from image_values")
+             if isinstance(R.loads(r["value"]), list) and tag_ids & set(R.loads(r["value"]))]
+    if sha1s:
+        ids |= {i.id for i in store.get_instances(db, sha1s=sha1s)}
+    return sorted(ids)
+
+
+def in_folder(db: Database, path: str) -> list[int]:
+    """Instances under the imported folder at absolute ``path`` (sub-folders included)."""
+    from .db import store
+
+    target = path.rstrip("/") or "/"
+    folder_ids = {f.id for f in store.get_folders(db) if f.path == target or f.path.startswith(target + "/")}
+    if not folder_ids:
+        raise SelectionError(f"--folder: {target} is not an imported folder")
+    return [i.id for i in store.get_instances(db) if i.folder_id in folder_ids]
+
+
+def resolve(db: Database, *, ids: list[int] | None = None, sha1s: list[str] | None = None,
+            folders: list[str] | None = None, tags: list[str] | None = None,
+            run: str | None = None) -> Selection:
+    """The union of every criterion given; the whole project when none is."""
+    from .db import store
+
+    given: dict[str, Any] = {}
+    notes: list[str] = []
+    chosen: set[int] = set()
+    if ids is not None:
+        known = {i.id for i in store.get_instances(db, ids=ids)}
+        missing = sorted(set(ids) - known)
+        if missing:
+            raise SelectionError(f"--ids: no instance with id {', '.join(map(str, missing[:10]))}")
+        chosen |= set(ids)
+        given["ids"] = ids
+    if sha1s:
+        found = store.get_instances(db, sha1s=sha1s)
+        if not found:
+            raise SelectionError(f"--sha1: no image with SHA-1 {', '.join(sha1s)}")
+        chosen |= {i.id for i in found}
+        given["sha1"] = list(sha1s)
+    for folder in folders or []:
+        chosen |= set(in_folder(db, folder))
+        given.setdefault("folder", []).append(folder.rstrip("/") or "/")
+    for tag in tags or []:
+        chosen |= set(tagged(db, tag))
+        given.setdefault("tag", []).append(tag)
+    if run:
+        chosen |= set(from_run(db, run, notes))
+        given["from_run"] = run
+    if not given:
+        return Selection(instance_ids=None, given={}, notes=notes)
+    return Selection(instance_ids=sorted(chosen), given=given, notes=notes)
