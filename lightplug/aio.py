@@ -32,6 +32,7 @@ def run_interruptibly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any,
     """``loop.run_until_complete(coroutine)``; Ctrl-C cancels it and raises ``KeyboardInterrupt``."""
     task = loop.create_task(coroutine)
     interrupted = threading.Event()
+    timers: list[threading.Timer] = []
     previous = None
     if threading.current_thread() is threading.main_thread():
 
@@ -42,6 +43,7 @@ def run_interruptibly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any,
             loop.call_soon_threadsafe(task.cancel)
             timer = threading.Timer(_BLOCKED_SECONDS, _interrupt_if_stuck, (task,))
             timer.daemon = True
+            timers.append(timer)
             timer.start()
 
         previous = signal.signal(signal.SIGINT, on_sigint)
@@ -54,6 +56,8 @@ def run_interruptibly(loop: asyncio.AbstractEventLoop, coroutine: Coroutine[Any,
     finally:
         if interrupted.is_set():
             _cancel_all(loop)
+        for timer in timers:
+            timer.cancel()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
 
