@@ -64,7 +64,9 @@ def test_concurrent_runs_and_undos_keep_history_consistent(tmp_path, photos, roo
         undone += p.returncode == 0
     history = json_of("-C", root, "history", env=env)
     states = Counter(h["state"] for h in history)
-    assert len(history) == 6 and states["undone"] == undone
+    # a commit recorded after an undo ends the redo branch (the undone commit is dropped), so the
+    # history holds 6 commits less those undone before a later run; each undo undid exactly one
+    assert states["done"] == 6 - undone and len(history) <= 6 and states["undone"] <= undone
     properties = json_of("-C", root, "properties", "list", env=env)
     assert len(properties) == states["done"]
     assert [r["status"] for r in json_of("-C", root, "runs", "list", env=env)] == ["success"] * 6
