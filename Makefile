@@ -38,7 +38,21 @@ test: setup $(WHEELHOUSE)/.built
 	$(BIN)/mypy
 	LIGHTPLUG_WHEELHOUSE=$(abspath $(WHEELHOUSE)) $(BIN)/python -m pytest -q
 
-bench: setup
+# the reference tools the benchmarks compare with, each in its own environment (not dependencies)
+PEERS := $(VENV)/peers
+
+$(PEERS)/imagededup/.installed: | $(BIN)/python
+	$(PYTHON) -m venv $(PEERS)/imagededup
+	$(PEERS)/imagededup/bin/pip install -q --no-deps imagededup  # its hashing needs no torch
+	$(PEERS)/imagededup/bin/pip install -q numpy pillow PyWavelets scipy scikit-learn tqdm matplotlib
+	touch $@
+
+$(PEERS)/cleanvision/.installed: | $(BIN)/python
+	$(PYTHON) -m venv $(PEERS)/cleanvision
+	$(PEERS)/cleanvision/bin/pip install -q cleanvision
+	touch $@
+
+bench: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed
 	$(BIN)/python bench/run.py
 
 clean:

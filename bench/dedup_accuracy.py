@@ -17,9 +17,9 @@ precision and recall against their ``ground_truth.json``:
 Usage (from the repository root)::
 
     .venv/bin/python bench/dedup_accuracy.py --seed 1 --seed 2 --n 1000
-    .venv/bin/python bench/dedup_accuracy.py --corpus /tmp/c1 --sweep
+    .venv/bin/python bench/dedup_accuracy.py --corpus bench/out/c1 --sweep
 
-This is a benchmark: it needs ``/work/shared`` (or ``--make-corpus``) and is not a test.
+This is a benchmark: it needs ``../shared`` beside the clone (or ``--make-corpus``) and is not a test.
 """
 from __future__ import annotations
 
@@ -37,8 +37,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MAKE_CORPUS = Path("/work/shared/corpus/make_corpus.py")
-DEFAULT_IMAGEDEDUP_PYTHON = Path("/tmp/cmp-dedup/bin/python")
+from paths import IMAGEDEDUP_PYTHON as DEFAULT_IMAGEDEDUP_PYTHON, MAKE_CORPUS as DEFAULT_MAKE_CORPUS, OUT  # noqa: E402
 
 try:
     from lightplug_dedup import grouping, hashing
@@ -173,7 +172,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, action="append", default=[],
                         help="build (or reuse) a corpus for this seed; repeatable")
     parser.add_argument("--n", type=int, default=1000, help="distinct images per built corpus")
-    parser.add_argument("--corpus-root", type=Path, default=Path(tempfile.gettempdir()),
+    parser.add_argument("--corpus-root", type=Path, default=OUT,
                         help="where built corpora go (dedup-bench-N-SEED)")
     parser.add_argument("--make-corpus", type=Path, default=DEFAULT_MAKE_CORPUS)
     parser.add_argument("--imagededup-python", type=Path, default=DEFAULT_IMAGEDEDUP_PYTHON)

@@ -5,9 +5,9 @@ Runs CleanVision (in its own venv, ``--cv-python``; it is not a lightplug depend
 ``lightplug_quality.checks`` on the same files and prints, per issue type, how many images
 each flags and the share of images on which both agree.
 
-    .venv/bin/python bench/quality_agreement.py /work/shared/corpora/mixed /tmp/q500
-    .venv/bin/python bench/quality_agreement.py --make-synthetic /tmp/qsyn --seed 1
-    .venv/bin/python bench/quality_agreement.py /tmp/qsyn --json /tmp/qsyn.json
+    .venv/bin/python bench/quality_agreement.py ../shared/corpora/mixed bench/out/q500
+    .venv/bin/python bench/quality_agreement.py --make-synthetic bench/out/qsyn --seed 1
+    .venv/bin/python bench/quality_agreement.py bench/out/qsyn --json bench/out/qsyn.json
 
 The file list is CleanVision's (its extensions, recursive). CleanVision raises on a file
 Pillow cannot open, so unreadable files are only reported (the plugin flags them as
@@ -30,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "builtin_plugins", "quality"))
 
 from lightplug_quality import checks  # noqa: E402
+from paths import CLEANVISION_PYTHON, CORPUS_BASES  # noqa: E402
 
 CV_EXTENSIONS = ["jpg", "JPG", "jpeg", "JPEG", "gif", "GIF", "jp2", "JP2", "png", "PNG",
                  "tiff", "TIFF", "webp", "WebP", "WEBP"]  # cleanvision.utils.constants
@@ -140,9 +141,7 @@ def make_synthetic(out: str, seed: int) -> int:
     import numpy as np
     from PIL import Image, ImageFilter
 
-    bases_dir = os.path.join(HERE, "..", "..", "shared", "corpus", "bases")
-    if not os.path.isdir(bases_dir):
-        bases_dir = "/work/shared/corpus/bases"
+    bases_dir = str(CORPUS_BASES)
     rng = np.random.default_rng(seed)
     os.makedirs(out, exist_ok=True)
     bases = sorted(f for f in os.listdir(bases_dir) if f.endswith(".png"))
@@ -194,7 +193,7 @@ def main() -> None:
     """Command line."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("folders", nargs="*")
-    ap.add_argument("--cv-python", default="/tmp/cmp-quality/bin/python")
+    ap.add_argument("--cv-python", default=str(CLEANVISION_PYTHON))
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--show", type=int, default=5, help="disagreements listed per type")
     ap.add_argument("--json", help="write the numbers here")

@@ -7,10 +7,10 @@ the variant is among its source's 5 nearest neighbours, and the source among the
 precision/recall of the near-duplicate action at several cosine thresholds, and timings
 (embedding on one core and over a process pool, all-pairs 5-NN, thresholded pairs, k-means).
 
-    .venv/bin/python bench/similarity_accuracy.py --seeds 5,1,2 --n 1000 --work /tmp/simbench
-    .venv/bin/python bench/similarity_accuracy.py --corpus /tmp/s1 --corpus /tmp/s2
+    .venv/bin/python bench/similarity_accuracy.py --seeds 5,1,2 --n 1000 --work bench/out/simbench
+    .venv/bin/python bench/similarity_accuracy.py --corpus bench/out/s1 --corpus bench/out/s2
 
-``--seeds`` builds each corpus with /work/shared/corpus/make_corpus.py (``--make-corpus``)
+``--seeds`` builds each corpus with ../shared/corpus/make_corpus.py (``--make-corpus``)
 unless ``<work>/seed<N>/ground_truth.json`` already exists with that seed and size.
 """
 
@@ -33,7 +33,7 @@ import numpy as np  # noqa: E402
 from lightplug_similarity import embedding, kmeans, knn  # noqa: E402
 from lightplug_similarity.plugin import SimilarityPlugin  # noqa: E402
 
-MAKE_CORPUS = "/work/shared/corpus/make_corpus.py"
+from paths import MAKE_CORPUS, OUT  # noqa: E402
 THRESHOLDS = (0.93, 0.94, 0.95, 0.96, 0.97, 0.98)
 DEFAULT = inspect.signature(SimilarityPlugin.near_duplicates).parameters["threshold"].default
 CHUNK = 128
@@ -150,8 +150,8 @@ def main() -> None:
     ap.add_argument("--corpus", action="append", default=[], help="a make_corpus.py output folder")
     ap.add_argument("--seeds", default="", help="comma-separated seeds to build corpora for")
     ap.add_argument("--n", type=int, default=1000, help="distinct images per built corpus")
-    ap.add_argument("--work", default="/tmp/simbench", help="where built corpora go")
-    ap.add_argument("--make-corpus", default=MAKE_CORPUS, help="path of make_corpus.py")
+    ap.add_argument("--work", default=str(OUT / "simbench"), help="where built corpora go")
+    ap.add_argument("--make-corpus", default=str(MAKE_CORPUS), help="path of make_corpus.py")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--json", help="also write the numbers to this file")
     args = ap.parse_args()

@@ -239,7 +239,6 @@ def get_host() -> PluginHost:
     """The process-wide plugin host with every allowed entry point loaded."""
     host = current_host()
     host.load_entry_points()
-    host._sync_scripts()
     return host
 
 

@@ -118,9 +118,9 @@ class RunInterrupted(KeyboardInterrupt):
 
 
 def _error_result(spec: ActionSpec, exc: BaseException, verbose: bool, reverted: dict[str, int]) -> dict[str, Any]:
-    kind = type(exc).__name__
-    if isinstance(exc, SystemExit):
-        kind = f"SystemExit({exc.code!r})"
+    from .host import PluginExit
+
+    kind = f"SystemExit({exc.code!r})" if isinstance(exc, (SystemExit, PluginExit)) else type(exc).__name__
     out = result_json(ActionResult(notifs=[Notif(
         NotifType.ERROR, name=f"{spec.name} raised an exception", message=f"{kind}: {exc}",
         data={"traceback": traceback.format_exc()} if verbose else None)]))
@@ -141,6 +141,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     ``RunInterrupted`` carrying the recorded result.
     """
     from .db import runs
+    from .host import CONTAINED, contained
 
     scope = check_scope(spec, selection)
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -153,7 +154,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     project.current_run_id = run_id
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            raw = project.run(_call(spec, project, params, selection, scope))
+            raw = project.run(contained(_call(spec, project, params, selection, scope)))
             task_failures = project.run(project.tasks.run_all(console))
         out = result_json(raw)
         status = "success" if out["success"] else "failure"
@@ -166,7 +167,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
         out["message"] = (f"{spec.name} was interrupted: reverted {_counts(reverted)}; "
                           "results computed so far (vectors, hashes) were kept")
         out["success"] = False
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the plugin's error becomes an ERROR notification
+    except CONTAINED as exc:  # the plugin's error (sys.exit() too) becomes an ERROR notification
         project.tasks.pending.clear()
         out = _error_result(spec, exc, verbose, runs.revert_run(project.db, run_id))
         status = "error"

@@ -68,7 +68,7 @@ class TaskQueue:
         """Run every queued task (and those they queue); returns the failures of this call."""
         if not self.pending:
             return []
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from .compute.progress import progress_bars
 
         first_failure = len(self.failures)
         totals: Counter[str] = Counter()
@@ -77,8 +77,7 @@ class TaskQueue:
         running: dict[asyncio.Task, Task] = {}
         limit = max(2, worker_count() * 2)
         show = console is not None and console.is_terminal
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=console, transient=False, disable=not show)
+        progress = progress_bars(console, disable=not show)
         with progress:
             try:
                 await self._drain(running, totals, done, bars, progress, limit)

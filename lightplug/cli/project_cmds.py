@@ -28,16 +28,14 @@ def import_(
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Import images in place (nothing is copied); known files are not imported twice."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .. import api
+    from ..compute.progress import progress_bars
 
     project = open_project(ctx)
     existing_paths(paths)
     err = stderr()
-    with Progress(TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, disable=not err.is_terminal) as progress:
-        bar = progress.add_task("import", total=None)
+    with progress_bars(err, disable=not err.is_terminal) as progress:
+        bar = progress.add_task("Importing", total=None)
         try:
             summary = api.import_paths(project, paths, recursive=recursive, console=err,
                                        on_files=lambda n: progress.update(bar, total=n),

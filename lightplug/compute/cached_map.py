@@ -78,9 +78,9 @@ async def map_images(project: VectorStore, vector_type_id: int | Sequence[int],
     if not todo:
         return result
     paths = [urls[s] for s in todo]
-    async with aclosing(  # type: ignore[type-var]
-            iter_chunks(function, paths, extra_args=extra_args, batch_size=batch_size,
-                                    progress=progress, executor=executor)) as chunks:
+    chunks = iter_chunks(function, paths, extra_args=extra_args, batch_size=batch_size,
+                         progress=progress, executor=executor)
+    async with aclosing(chunks):
         async for start, _, outputs in chunks:
             sha1s = todo[start:start + len(outputs)]
             rows = _record(sha1s, outputs, type_ids, urls, result, remember_failures)
@@ -119,7 +119,7 @@ async def _read_stored(project: VectorStore, type_ids: tuple[int, ...] | int,
 
 
 def _record(sha1s: list[str], outputs: Any, type_ids: tuple[int, ...] | int,
-                 urls: dict[str, str], result: MapResult, remember_failures: bool) -> list[tuple]:
+            urls: dict[str, str], result: MapResult, remember_failures: bool) -> list[tuple]:
     """Record one chunk's outputs in ``result``; the ``(type_id, sha1, data)`` rows to store."""
     import numpy as np
 

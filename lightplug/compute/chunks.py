@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -29,7 +29,7 @@ def batch_size_for(count: int, workers: int) -> int:
 async def iter_chunks(function: Callable[..., Sequence], items: Sequence[Any], *,
                       extra_args: tuple = (), batch_size: int | None = None,
                       progress: str | None = None, executor: str | None = None,
-                      inline_limit: int = INLINE_LIMIT) -> AsyncIterator[tuple[int, list, list]]:
+                      inline_limit: int = INLINE_LIMIT) -> AsyncGenerator[tuple[int, list, list], None]:
     """Yield ``(start, chunk, outputs)`` for each chunk of ``items`` as it finishes.
 
     ``start`` is the position of the chunk's first item in ``items``. The executor is
@@ -48,8 +48,7 @@ async def iter_chunks(function: Callable[..., Sequence], items: Sequence[Any], *
     starts = list(range(0, len(items), size))
     chunks = [items[s:s + size] for s in starts]
     with bar(progress, len(items), sys.stderr) as advance:
-        async with aclosing(  # type: ignore[type-var]
-                mapper.map(function, chunks, tuple(extra_args))) as results:
+        async with aclosing(mapper.map(function, chunks, tuple(extra_args))) as results:
             async for index, outputs in results:
                 outputs = list(outputs)
                 if len(outputs) != len(chunks[index]):
@@ -65,8 +64,7 @@ async def map_chunks(function: Callable[..., Sequence], items: Sequence[Any], *,
                      inline_limit: int = INLINE_LIMIT) -> list:
     """``function`` over chunks of ``items`` (see ``iter_chunks``); the outputs in input order."""
     out: list = [None] * len(items)
-    async with aclosing(  # type: ignore[type-var]
-            iter_chunks(function, items, extra_args=extra_args, batch_size=batch_size,
+    async with aclosing(iter_chunks(function, items, extra_args=extra_args, batch_size=batch_size,
                                     progress=progress, executor=executor,
                                     inline_limit=inline_limit)) as results:
         async for start, _, outputs in results:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any, Protocol, runtime_checkable
 
@@ -44,7 +44,7 @@ class Mapper(Protocol):
         """How many chunks run at once (used to size chunks)."""
 
     def map(self, function: Callable[..., Any], chunks: Sequence[Any],
-            extra_args: tuple = ()) -> AsyncIterator[tuple[int, Any]]:
+            extra_args: tuple = ()) -> AsyncGenerator[tuple[int, Any], None]:
         """Yield ``(index of the chunk, function(chunk, *extra_args))`` as chunks finish.
 
         An exception raised by ``function`` is raised from the iterator. Closing the iterator
@@ -64,7 +64,7 @@ class PoolMapper:
         return self._workers()
 
     async def map(self, function: Callable[..., Any], chunks: Sequence[Any],
-                  extra_args: tuple = ()) -> AsyncIterator[tuple[int, Any]]:
+                  extra_args: tuple = ()) -> AsyncGenerator[tuple[int, Any], None]:
         loop = asyncio.get_running_loop()
         pool = self._pool()
         pending = {loop.run_in_executor(pool, functools.partial(function, chunk, *extra_args)): index
