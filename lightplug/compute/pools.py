@@ -127,11 +127,25 @@ def terminate_workers() -> None:
                 process.terminate()
         for process in workers:
             process.join(timeout=2)
+            if process.exitcode is None and _running(process.pid):
+                process.kill()  # ignored SIGTERM
         # no cancel_futures: the pool's own thread fails the pending futures (BrokenProcessPool);
         # cancelling them too races with it (InvalidStateError printed from that thread)
         pool.shutdown(wait=False)
     if threads is not None:
         threads.shutdown(wait=False, cancel_futures=True)
+
+
+def _running(pid: int | None) -> bool:
+    """Whether ``pid`` is a live (not zombie) process; ``is_alive()`` says True for a worker
+    that the pool's own thread reaped first, so the check goes to the system."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (FileNotFoundError, IndexError):
+        return False
+    except OSError:  # no /proc (not Linux): trust multiprocessing
+        return True
 
 
 def _quiet_broken_pool_thread() -> None:
