@@ -11,28 +11,36 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+_LIGHTLY = "dialects.lightly."
+_PANOPTIC = "dialects.panoptic."
 _EXPORTS = {
     # plugin host
     "hookimpl": "hookspecs", "hookspec": "hookspecs",
-    "operator_registry": "registry", "OperatorRegistry": "registry",
     "PluginHost": "host", "get_host": "host", "reset_host": "host",
-    # LightlyStudio-style operators
-    "BaseOperator": "operators", "OperatorResult": "operators", "OperatorScope": "operators",
-    "ExecutionContext": "operators", "SampleFilter": "operators", "ImageFilter": "operators",
-    "BaseParameter": "parameters", "StringParameter": "parameters", "IntParameter": "parameters",
-    "FloatParameter": "parameters", "BoolParameter": "parameters", "ChoiceParameter": "parameters",
-    "EnumParameter": "parameters",
-    "image_resolver": "lightly", "annotation_label_resolver": "lightly",
-    "annotation_resolver": "lightly", "AnnotationCreate": "lightly",
-    "AnnotationLabelCreate": "lightly", "AnnotationLabel": "lightly", "Annotation": "lightly",
-    "AnnotationType": "lightly", "Sample": "lightly", "SamplesResult": "lightly",
-    "Session": "runner",
-    # Panoptic-style plugins
-    "APlugin": "aplugin", "FunctionDescription": "aplugin", "ParamDescription": "aplugin",
-    "PluginProjectInterface": "interface", "Project": "project",
-    "ActionContext": "results", "ActionResult": "results", "Group": "results", "Score": "results",
-    "ScoreList": "results", "Notif": "results", "NotifType": "results", "NotifFunction": "results",
-    "Task": "tasks", "Bounds": "specs",
+    # dialects: what a new plugin model implements (lightplug.dialect)
+    "Dialect": "dialect", "register_dialect": "dialect", "ActionSpec": "specs", "ParamSpec": "specs",
+    "Selection": "selection", "RunRefused": "runner",
+    # LightlyStudio-style operators (lightplug.dialects.lightly)
+    "operator_registry": _LIGHTLY + "registry", "OperatorRegistry": _LIGHTLY + "registry",
+    "BaseOperator": _LIGHTLY + "operators", "OperatorResult": _LIGHTLY + "operators",
+    "OperatorScope": _LIGHTLY + "operators", "ExecutionContext": _LIGHTLY + "operators",
+    "SampleFilter": _LIGHTLY + "operators", "ImageFilter": _LIGHTLY + "operators",
+    **{name: _LIGHTLY + "parameters" for name in (
+        "BaseParameter", "StringParameter", "IntParameter", "FloatParameter", "BoolParameter",
+        "ChoiceParameter", "EnumParameter")},
+    **{name: _LIGHTLY + "resolvers" for name in (
+        "image_resolver", "annotation_label_resolver", "annotation_resolver", "AnnotationCreate",
+        "AnnotationLabelCreate", "AnnotationLabel", "Annotation", "AnnotationType", "Sample",
+        "SamplesResult")},
+    "Session": _LIGHTLY + "session",
+    # Panoptic-style plugins (lightplug.dialects.panoptic)
+    "APlugin": _PANOPTIC + "aplugin", "FunctionDescription": _PANOPTIC + "aplugin",
+    "ParamDescription": _PANOPTIC + "aplugin", "PluginProjectInterface": _PANOPTIC + "interface",
+    **{name: _PANOPTIC + "results" for name in (
+        "ActionContext", "ActionResult", "Group", "Score", "ScoreList", "Notif", "NotifType",
+        "NotifFunction")},
+    "Task": _PANOPTIC + "tasks",
+    "Project": "project", "Bounds": "specs",
     # compute layer
     "map_images": "compute", "MapResult": "compute",
     # data model

@@ -1,8 +1,7 @@
-"""The catalog of runnable things: operators and plugin actions as ``ActionSpec`` objects."""
+"""The catalog of runnable things: what every dialect describes, as ``ActionSpec`` objects."""
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import enum
 import pathlib
@@ -12,57 +11,14 @@ from typing import TYPE_CHECKING, Any
 from .specs import ActionSpec, ParamSpec
 
 if TYPE_CHECKING:
-    from .aplugin import APlugin, ParamDescription
-    from .parameters import BaseParameter
     from .project import Project
-    from .registry import RegisteredOperator
 
 
 class LookupFailed(LookupError):
     """No action, or more than one, answers to a name; the message says what to type."""
 
 
-def operator_param(p: BaseParameter) -> ParamSpec:
-    """The spec of a LightlyStudio-style parameter."""
-    kind = getattr(p, "kind", "str")
-    return ParamSpec(name=p.name, kind=kind, default=p.default, required=bool(p.required),
-                     description=p.description or "", choices=list(getattr(p, "choices", None) or []) or None,
-                     min=getattr(p, "min", None), max=getattr(p, "max", None))
-
-
 PROJECT_KINDS = ("property", "vector_type", "own_vector_type")  # choices come from the project's data
-
-
-def action_param(p: ParamDescription, project: Project | None, plugin: APlugin | str | None) -> ParamSpec:
-    """The spec of a Panoptic-style parameter, with choices read from ``project`` (if given)."""
-    from .models import InputFile, OwnVectorType, PropertyId, VectorType
-
-    t = p.type
-    spec = ParamSpec(name=p.name, default=p.default, required=p.required,
-                     description=p.description or p.label or "", min=p.min, max=p.max)
-    if t is bool:
-        spec.kind = "bool"
-    elif t is int:
-        spec.kind = "int"
-    elif t is float:
-        spec.kind = "float"
-    elif isinstance(t, type) and issubclass(t, InputFile):
-        spec.kind, spec.convert = "file", InputFile
-    elif isinstance(t, type) and issubclass(t, pathlib.PurePath):
-        spec.kind, spec.convert = "path", pathlib.Path
-    elif isinstance(t, type) and issubclass(t, enum.Enum):
-        spec.kind = "choice"
-        spec.choices = [str(m.value) for m in t]
-        spec.convert = lambda v, t=t: v if isinstance(v, t) else t(type(next(iter(t)).value)(v))
-        if isinstance(spec.default, enum.Enum):
-            spec.default = spec.default.value
-    elif isinstance(t, type) and issubclass(t, PropertyId):
-        spec.kind = "property"
-    elif isinstance(t, type) and issubclass(t, VectorType):
-        spec.kind = "own_vector_type" if issubclass(t, OwnVectorType) else "vector_type"
-    if project is not None:
-        fill_choices(spec, project, plugin if plugin is None or isinstance(plugin, str) else plugin.name)
-    return spec
 
 
 def fill_choices(spec: ParamSpec, project: Project, plugin: str | None) -> ParamSpec:
@@ -87,63 +43,26 @@ def fill_choices(spec: ParamSpec, project: Project, plugin: str | None) -> Param
     return spec
 
 
-def operator_spec(entry: RegisteredOperator) -> ActionSpec:
-    """The spec of a registered operator (its ``parameters`` and ``supported_scopes`` are read)."""
-    op = entry.operator
-    with contextlib.redirect_stdout(sys.stderr):
-        params = [operator_param(p) for p in op.parameters]
-        scopes = [getattr(s, "value", str(s)) for s in op.supported_scopes]
-    return ActionSpec(name=op.name, plugin=entry.plugin, description=op.description or "",
-                      params=params, dialect="operator", target=op, scopes=scopes)
+def entry_specs(plugins: set[str] | None = None) -> tuple[list[ActionSpec], list[dict[str, str]]]:
+    """Specs of what the loaded plugins (``plugins``, if given) registered that needs no project
+    (operators), from every dialect; and ``{name, id, plugin, dialect, error}`` of those that
+    could not be described (an operator whose ``parameters`` raised)."""
+    from .dialect import dialects
 
-
-def operator_specs(plugins: set[str] | None = None) -> tuple[list[ActionSpec], list[dict[str, str]]]:
-    """Specs of the registered operators (of ``plugins``), and ``{name, id, plugin, error}`` of those
-    whose ``parameters`` or ``supported_scopes`` raised (``SystemExit`` included)."""
-    from .host import CONTAINED, describe_error
-    from .registry import operator_registry
-
-    specs, failed = [], []
-    for entry in operator_registry.entries:
-        if plugins is not None and entry.plugin not in plugins:
-            continue
-        try:
-            specs.append(operator_spec(entry))
-        except CONTAINED as exc:
-            name = entry.operator.name
-            qualified = name if name.startswith(entry.plugin + ".") else f"{entry.plugin}.{name}"
-            failed.append({"name": name, "id": qualified, "plugin": entry.plugin, "error": describe_error(exc)})
-            print(f"lightplug: plugin {entry.plugin!r}: operator {name!r} failed and was skipped: "
-                  f"{failed[-1]['error']}", file=sys.stderr)
+    specs: list[ActionSpec] = []
+    failed: list[dict[str, str]] = []
+    for dialect in dialects():
+        found, broken = dialect.specs(plugins)
+        specs += found
+        failed += broken
     return specs, failed
 
 
-def action_specs(project: Project, names: set[str] | None = None, fill: bool = True) -> list[ActionSpec]:
-    """Specs of the actions of the project's loaded plugins (those named ``names``, if given)."""
-    specs = []
-    for plugin in project.plugins.values():
-        if names is not None and plugin.name not in names:
-            continue
-        for fd in plugin.registered_functions:
-            specs.append(ActionSpec(
-                name=fd.name, plugin=plugin.name, description=fd.description,
-                params=[action_param(p, project if fill else None, plugin) for p in fd.params],
-                dialect="action", target=(plugin, fd), hooks=list(fd.hooks)))
-    return specs
-
-
-def build(project: Project | None, plugins: set[str] | None = None) -> list[ActionSpec]:
-    """Every operator, plus the actions of the project's loaded plugins (only of ``plugins``, if given).
-
-    An operator whose ``parameters`` raise is left out (and reported on stderr).
-    """
-    specs, _ = operator_specs(plugins)
-    if project is not None:
-        from .host import current_host
-
-        owner = current_host().owner
-        specs += [s for s in action_specs(project) if plugins is None or owner(s.plugin) in plugins]
-    return specs
+def unit_specs(project: Project, names: set[str] | None = None, fill: bool = True) -> list[ActionSpec]:
+    """Specs of the actions of the units started in ``project`` (those named ``names``, if given);
+    ``fill``: parameter choices read from the project's data."""
+    return [spec for name, unit in project.plugins.items() if names is None or name in names
+            for spec in project.plugin_dialects[name].unit_specs(project, name, unit, fill)]
 
 
 def spec_from_json(data: dict[str, Any]) -> ActionSpec:

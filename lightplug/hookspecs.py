@@ -1,4 +1,9 @@
-"""Every hook lightplug calls. A plugin implements any of them with ``@hookimpl``."""
+"""The core's hooks. A plugin implements any of them with ``@hookimpl``.
+
+Each dialect adds the hooks through which its plugins register what they provide
+(``register_operators`` in ``lightplug.dialects.lightly.hookspecs``, ``register_plugins`` in
+``lightplug.dialects.panoptic.hookspecs``); all use these same markers.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +12,20 @@ from typing import TYPE_CHECKING, Any, Callable
 import pluggy
 
 if TYPE_CHECKING:
-    from .aplugin import APlugin
-    from .interface import PluginProjectInterface
     from .models import DeleteFolderConfirm, Instance
-    from .operators import BaseOperator
 
 hookspec = pluggy.HookspecMarker("lightplug")
 hookimpl = pluggy.HookimplMarker("lightplug")
 
 
 @hookspec
-def register_operators(register: Callable[[BaseOperator], None]) -> None:
-    """Register LightlyStudio-style operators by calling ``register(operator)``."""
+def on_import(project: Any, instances: list[Instance]) -> Any:
+    """React to newly imported instances (may return an awaitable). ``project`` is the project
+    interface plugins know (``PluginProjectInterface``)."""
 
 
 @hookspec
-def register_plugins(register: Callable[[type[APlugin]], None]) -> None:
-    """Register Panoptic-style plugin classes by calling ``register(PluginClass)``."""
-
-
-@hookspec
-def on_import(project: PluginProjectInterface, instances: list[Instance]) -> Any:
-    """React to newly imported instances (may return an awaitable)."""
-
-
-@hookspec
-def on_folder_delete(project: PluginProjectInterface, deleted: DeleteFolderConfirm) -> Any:
+def on_folder_delete(project: Any, deleted: DeleteFolderConfirm) -> Any:
     """React to the removal of a folder and its instances (may return an awaitable)."""
 
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from . import hookspecs
-from .registry import operator_registry
+from .dialect import Dialect, dialects
 
 if TYPE_CHECKING:
-    from .aplugin import APlugin
+    from pluggy import HookImpl
 
 ENTRY_POINT_GROUP = "lightplug"
 PLUGINS_ENV = "LIGHTPLUG_PLUGINS"
@@ -39,13 +39,14 @@ class PluginInfo:
     version: str | None = None
     status: str = "loaded"
     error: str | None = None
-    operators: list[str] = field(default_factory=list)
-    plugin_classes: list[type] = field(default_factory=list)
+    operators: list[str] = field(default_factory=list)  # what it registered that runs without a project
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "distribution": self.distribution, "version": self.version,
-                "status": self.status, "error": self.error, "operators": self.operators,
-                "panoptic_plugin": bool(self.plugin_classes)}
+        out = {"name": self.name, "distribution": self.distribution, "version": self.version,
+               "status": self.status, "error": self.error, "operators": self.operators}
+        for dialect in dialects():
+            out.update(dialect.describe(self.name))
+        return out
 
 
 class PluginExit(Exception):
@@ -78,11 +79,16 @@ async def contained(awaitable: Any) -> Any:
 
 
 class PluginHost:
-    """A ``pluggy.PluginManager("lightplug")`` plus the plugins' operators and plugin classes."""
+    """A ``pluggy.PluginManager("lightplug")`` over the entry points, with the core's hooks and each
+    dialect's; what plugins register is kept by their dialects."""
 
     def __init__(self) -> None:
         self.pm = pluggy.PluginManager("lightplug")
         self.pm.add_hookspecs(hookspecs)
+        self.dialects: list[Dialect] = dialects()
+        for dialect in self.dialects:
+            if dialect.hookspecs is not None:
+                self.pm.add_hookspecs(dialect.hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.warnings: list[str] = []
         self._entry_points: dict[str, metadata.EntryPoint] | None = None
@@ -143,47 +149,35 @@ class PluginHost:
             self.load(name)
 
     def add(self, obj: Any, info: PluginInfo) -> None:
-        """Register a loaded plugin object (module, class or instance) under ``info.name``."""
-        from .aplugin import APlugin
-
+        """Register a loaded plugin object (module, class or instance) under ``info.name``: a dialect
+        may adopt it (a plugin class); otherwise it is a pluggy hook module, and each dialect
+        collects what its registration hooks register."""
         self.plugins[info.name] = info
         try:
             with contextlib.redirect_stdout(sys.stderr):
-                if isinstance(obj, type) and issubclass(obj, APlugin):
-                    info.plugin_classes.append(obj)
-                else:
-                    plugin_class = getattr(obj, "plugin_class", None)
-                    if isinstance(plugin_class, type) and issubclass(plugin_class, APlugin):
-                        info.plugin_classes.append(plugin_class)
+                adopted = [dialect.adopt(info.name, obj) for dialect in self.dialects]
+                if not any(adopted):
                     self.pm.register(obj, name=info.name)
-                self._collect(info)
+                for dialect in self.dialects:
+                    info.operators += dialect.collect(self, info.name)
         except CONTAINED as exc:
             self._fail(info, "registration", exc)
 
-    def _collect(self, info: PluginInfo) -> None:
-        impl = self.pm.get_plugin(info.name)
+    def hookimpls(self, hook_name: str, plugin: str) -> list[HookImpl]:
+        """The implementations of ``hook_name`` by pluggy plugin ``plugin`` (none if not registered)."""
+        impl = self.pm.get_plugin(plugin)
         if impl is None:
-            return
-        for hook_name, target in (("register_operators", operator_registry.register),
-                                  ("register_plugins", info.plugin_classes.append)):
-            for hookimpl in getattr(self.pm.hook, hook_name).get_hookimpls():
-                if hookimpl.plugin is not impl:
-                    continue
-                before = len(operator_registry.entries)
-                operator_registry.current_plugin = info.name
-                try:
-                    hookimpl.function(register=target)
-                finally:
-                    operator_registry.current_plugin = "script"
-                info.operators += [e.operator.name for e in operator_registry.entries[before:]]
+            return []
+        return [h for h in getattr(self.pm.hook, hook_name).get_hookimpls() if h.plugin is impl]
 
     def _fail(self, info: PluginInfo, stage: str, exc: BaseException) -> None:
         info.status = "failed"
         info.error = describe_error(exc)
-        info.plugin_classes.clear()
+        info.operators.clear()
         if self.pm.get_plugin(info.name) is not None:
             self.pm.unregister(name=info.name)
-        operator_registry.entries[:] = [e for e in operator_registry.entries if e.plugin != info.name]
+        for dialect in self.dialects:
+            dialect.forget(info.name)
         self.warn(f"plugin {info.name!r} failed at {stage} and was skipped: {info.error}", exc)
 
     def warn(self, message: str, exc: BaseException | None = None) -> None:
@@ -195,19 +189,17 @@ class PluginHost:
         print(message, file=sys.stderr)
 
     def _sync_scripts(self) -> None:
-        scripts = [e.operator.name for e in operator_registry.entries if e.plugin == "script"]
+        scripts = [name for dialect in self.dialects for name in dialect.scripts()]
         if scripts:
             self.plugins.setdefault("script", PluginInfo(name="script")).operators = scripts
 
     # -- queries --------------------------------------------------------------------------
-    def plugin_classes(self, only: set[str] | None = None) -> list[tuple[str, type[APlugin]]]:
-        """``(name, class)`` of every Panoptic-style plugin loaded (of the plugins ``only``, if given)."""
-        out = []
-        for info in self.plugins.values():
-            if info.status == "loaded" and (only is None or info.name in only):
-                for cls in info.plugin_classes:
-                    out.append((class_name(info.name, cls, len(info.plugin_classes)), cls))
-        return out
+    def units(self, only: set[str] | None = None) -> list[tuple[str, Dialect]]:
+        """``(name, dialect)`` of the per-project units (Panoptic-style classes) of the loaded
+        plugins (of the plugins ``only``, if given)."""
+        return [(unit, dialect) for info in self.plugins.values()
+                if info.status == "loaded" and (only is None or info.name in only)
+                for dialect in self.dialects for unit in dialect.units(info.name)]
 
     def owner(self, class_or_plugin: str) -> str:
         """The entry-point name of a plugin or of one of its classes (``raising.Bounded`` -> ``raising``)."""
@@ -216,11 +208,6 @@ class PluginHost:
     def module_hooks(self, hook_name: str) -> Any:
         """The pluggy hook caller for ``hook_name``."""
         return getattr(self.pm.hook, hook_name)
-
-
-def class_name(plugin: str, cls: type, count: int) -> str:
-    """The name a Panoptic-style class gets: the plugin's, or ``<plugin>.<Class>`` when it has several."""
-    return plugin if count == 1 else f"{plugin}.{cls.__name__}"
 
 
 _host: PluginHost | None = None
@@ -246,4 +233,5 @@ def reset_host() -> None:
     """Forget loaded plugins (tests use this between CLI invocations)."""
     global _host
     _host = None
-    operator_registry.entries.clear()
+    for dialect in dialects():
+        dialect.reset()

@@ -43,16 +43,15 @@ def listing(project: Project | None, refresh: bool = False) -> Listing:
     host = current_host()
     out = Listing()
     user = plugin_cache.user_cache(host, refresh)
-    owners = {cls: name for name, entry in user.items() for cls in entry["classes"]}
+    owners = {unit: name for name, entry in user.items() for unit in entry["units"]}
     wanted = {cls: name for cls, name in owners.items() if enabled(project, cls)}
     classes = {}
     if project is not None:  # disabled classes: their entries as last cached, for messages
         classes = plugin_cache.project_cache(project, host, wanted, refresh, also=set(owners) - set(wanted))
     for name, entry in user.items():
-        row = {k: entry[k] for k in ("name", "distribution", "version", "status", "error", "operators",
-                                     "panoptic_plugin")}
+        row = {k: v for k, v in entry.items() if k not in plugin_cache.INTERNAL_KEYS}
         _add(out, project, row, [catalog.spec_from_json(s) for s in entry["specs"]], entry["failed_operators"])
-        for cls in entry["classes"]:
+        for cls in entry["units"]:
             if project is not None and cls in classes:
                 _add_class(out, project, row, cls, classes[cls]["status"], classes[cls]["error"],
                            [catalog.spec_from_json(a) for a in classes[cls]["actions"]])
@@ -75,7 +74,7 @@ def _add(out: Listing, project: Project | None, row: dict, specs: list, failed: 
 
 def _add_class(out: Listing, project: Project, row: dict, cls: str, status: str, error: str | None,
                actions: list) -> None:
-    """Add the actions of Panoptic-style class ``cls`` (of ``row``'s plugin), choices filled from the project."""
+    """Add the actions of unit ``cls`` (of ``row``'s plugin), choices filled from the project."""
     for spec in actions:
         for p in spec.params:
             if p.kind in catalog.PROJECT_KINDS:
@@ -95,12 +94,12 @@ def _add_live(out: Listing, project: Project | None, host: PluginHost) -> None:
         return
     if project is not None:
         project.load_plugins(host, only=live)
-    specs, failed = catalog.operator_specs(live)
-    actions = catalog.action_specs(project, fill=False) if project is not None else []
+    specs, failed = catalog.entry_specs(live)
+    actions = catalog.unit_specs(project, fill=False) if project is not None else []
     for name in [n for n in host.plugins if n in live]:
         row = host.plugins[name].as_json()
         _add(out, project, row, [s for s in specs if s.plugin == name], [f for f in failed if f["plugin"] == name])
-        for cls, _ in host.plugin_classes({name}):
+        for cls, _ in host.units({name}):
             if project is None:
                 break
             if cls in project.plugins:
@@ -146,7 +145,7 @@ def plugin_state_hint(project: Project | None, plugin: str) -> str:
 
 
 def load(project: Project | None, plugins: set[str] | None) -> set[str] | None:
-    """Import ``plugins`` (None: all) and start their Panoptic-style classes in ``project``;
+    """Import ``plugins`` (None: all) and start their units (Panoptic-style classes) in ``project``;
     returns what is loaded now, live plugins included (None: everything)."""
     host = current_host()
     if plugins is None:
@@ -168,9 +167,9 @@ def runnable(project: Project | None, name: str) -> ActionSpec:
     plugins = plugins_for(project, name)
     while True:
         names = load(project, plugins)
-        specs, failed = catalog.operator_specs(names)
+        specs, failed = catalog.entry_specs(names)
         if project is not None:
-            specs += [s for s in catalog.action_specs(project) if names is None or host.owner(s.plugin) in names]
+            specs += [s for s in catalog.unit_specs(project) if names is None or host.owner(s.plugin) in names]
         specs = [s for s in specs if enabled(project, s.plugin)]
         try:
             spec = catalog.find(specs, name)
@@ -198,7 +197,7 @@ def _write_back(project: Project | None, host: PluginHost, names: set[str] | Non
 
 
 def event_plugins(project: Project) -> set[str]:
-    """The entry points that take part in project events (Panoptic-style classes, event hooks)."""
+    """The entry points that take part in project events (units, event hooks)."""
     user = plugin_cache.user_cache(current_host())
     return {name for name, entry in user.items() if enabled(project, name)
-            and (entry["classes"] or set(entry["hooks"]) & set(plugin_cache.EVENT_HOOKS))}
+            and (entry["units"] or set(entry["hooks"]) & set(plugin_cache.EVENT_HOOKS))}

@@ -4,13 +4,13 @@ Two files, both rebuilt by loading plugins only when they are missing or stale:
 
 * **per user** — ``$LIGHTPLUG_CACHE_DIR``, else ``$XDG_CACHE_HOME/lightplug``, else
   ``~/.cache/lightplug``: ``plugins-<key>.json`` holds every entry-point plugin's ``plugins list``
-  row, its hooks, the names of its Panoptic-style classes, its operators as ``ActionSpec.as_json()``,
-  and the operators whose ``parameters`` failed. ``key`` is a digest of the sorted
+  row, its hooks, the names of its per-project units (Panoptic-style classes), what it registered
+  that needs no project (operators) as ``ActionSpec.as_json()``, and what failed to be described. ``key`` is a digest of the sorted
   ``(entry point name, value, distribution, version)`` of the group ``lightplug`` and of
   ``LIGHTPLUG_PLUGINS`` (``PluginHost.fingerprint``), so installing, removing or upgrading a plugin
   makes a new file; files unused for 30 days are deleted.
-* **per project** — ``.lightplug/plugin_cache.json``: the actions of each Panoptic-style class,
-  which exist only once the class is instantiated for the project. An entry is valid for the same
+* **per project** — ``.lightplug/plugin_cache.json``: the actions of each unit (Panoptic-style
+  class), which exist only once the unit is started for the project. An entry is valid for the same
   user ``key`` and the class's stored settings (``plugins config``). Parameter choices that come
   from the project's data (properties, vector types) are *not* stored; they are filled in when
   shown (``catalog.fill_choices``).
@@ -35,9 +35,10 @@ if TYPE_CHECKING:
     from .project import Project
 
 CACHE_ENV = "LIGHTPLUG_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 PROJECT_FILE = "plugin_cache.json"
 EVENT_HOOKS = ("on_import", "on_folder_delete")
+INTERNAL_KEYS = frozenset({"value", "hooks", "units", "specs", "failed_operators", "warnings"})  # not in `plugins list`
 _MAX_AGE = 30 * 24 * 3600
 
 
@@ -77,8 +78,7 @@ def _write(path: Path, data: dict[str, Any]) -> None:
 # -- per user: entry-point plugins ----------------------------------------------------------
 def plugin_entry(host: PluginHost, name: str) -> dict[str, Any]:
     """The cache entry of entry-point plugin ``name``, which ``host`` has loaded (or failed to)."""
-    from .catalog import operator_specs
-    from .host import class_name
+    from .catalog import entry_specs
 
     info = host.plugins[name]
     ep = host.entry_points().get(name)
@@ -86,8 +86,8 @@ def plugin_entry(host: PluginHost, name: str) -> dict[str, Any]:
     entry["value"] = ep.value if ep is not None else None
     impl = host.pm.get_plugin(name)
     entry["hooks"] = sorted({c.name for c in host.pm.get_hookcallers(impl) or []}) if impl is not None else []
-    entry["classes"] = [class_name(name, c, len(info.plugin_classes)) for c in info.plugin_classes]
-    specs, failed = operator_specs({name}) if info.status == "loaded" else ([], [])
+    entry["units"] = [unit for unit, _ in host.units({name})]
+    specs, failed = entry_specs({name}) if info.status == "loaded" else ([], [])
     entry["specs"] = [s.as_json() for s in specs]
     entry["failed_operators"] = failed
     prefix = f"lightplug: plugin {name!r} failed at "
@@ -143,7 +143,7 @@ def _prune(keep: Path) -> None:
             pass
 
 
-# -- per project: actions of Panoptic-style classes -------------------------------------------
+# -- per project: actions of units (Panoptic-style classes) -------------------------------------------
 def _settings(project: Project, name: str) -> Any:
     from .db import store
 
@@ -151,13 +151,13 @@ def _settings(project: Project, name: str) -> Any:
 
 
 def class_entry(project: Project, name: str, plugin: str) -> dict[str, Any]:
-    """The project cache entry of Panoptic-style class ``name`` of entry point ``plugin``."""
-    from .catalog import action_specs
+    """The project cache entry of unit ``name`` of entry point ``plugin``."""
+    from .catalog import unit_specs
 
     entry: dict[str, Any] = {"plugin": plugin, "settings": _settings(project, name), "status": "loaded",
                              "error": None, "actions": []}
     if name in project.plugins:
-        entry["actions"] = [s.as_json() for s in action_specs(project, {name}, fill=False)]
+        entry["actions"] = [s.as_json() for s in unit_specs(project, {name}, fill=False)]
     else:
         entry["status"], entry["error"] = "failed", project.plugin_errors.get(name, "not started")
     return entry

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
 
-from .tasks import TaskQueue
+from .work_queue import WorkQueue
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-    from .aplugin import APlugin
+    from .dialect import Dialect
     from .host import PluginHost
-    from .interface import PluginProjectInterface
     from .models import DeleteFolderConfirm, Instance
 
 PROJECT_DIR = ".lightplug"
@@ -95,7 +94,7 @@ class Events:
 
 
 class Project:
-    """An open project: its database, task queue, events and loaded Panoptic-style plugins."""
+    """An open project: its database, work queue, events and the plugin units started in it."""
 
     def __init__(self, root: Path) -> None:
         from .db.schema import migrate
@@ -106,9 +105,10 @@ class Project:
         self.db: Database = connect(self.dir / DB_NAME)
         migrate(self.db)
         self.collection_id = COLLECTION_ID
-        self.tasks = TaskQueue()
+        self.tasks = WorkQueue()
         self.events = Events()
-        self.plugins: dict[str, APlugin] = {}
+        self.plugins: dict[str, Any] = {}  # started units (Panoptic-style plugin instances) by name
+        self.plugin_dialects: dict[str, Dialect] = {}  # the dialect of each of them
         self.plugin_errors: dict[str, str] = {}
         self.listener_errors: list[str] = []
         self.host: PluginHost | None = None
@@ -141,55 +141,46 @@ class Project:
         with contextlib.redirect_stdout(sys.stderr):
             return run_interruptibly(self._loop, coroutine)
 
-    def interface(self) -> PluginProjectInterface:
-        """A plugin interface not tied to a plugin (for module-style hooks and scripts)."""
-        from .interface import PluginProjectInterface
+    def hook_arguments(self) -> dict[str, Any]:
+        """What event hooks may take besides their event's own arguments, offered by the dialects."""
+        from .dialect import dialects
 
-        return PluginProjectInterface(self)
+        out: dict[str, Any] = {}
+        for dialect in dialects():
+            out.update(dialect.hook_arguments(self))
+        return out
+
+    def interface(self) -> Any:
+        """The project interface plugins know (``PluginProjectInterface``), not tied to a plugin:
+        what event hooks receive as ``project``, handy in scripts."""
+        return self.hook_arguments()["project"]
 
     # -- plugins --------------------------------------------------------------------------
     def load_plugins(self, host: PluginHost, only: set[str] | None = None) -> None:
-        """Instantiate the enabled Panoptic-style plugins (of the entry points ``only``, if given).
+        """Start the enabled per-project units of the loaded plugins (of the entry points ``only``).
 
-        Each is created, given its stored settings and started (``_start``). One that raises or
-        calls ``sys.exit()`` on the way is skipped: its error goes to ``plugin_errors`` and stderr,
-        and the event listeners it registered are dropped. Plugins already started are kept.
+        Each dialect creates its units (Panoptic-style classes: created, given their stored
+        settings, ``_start`` awaited). One that raises or calls ``sys.exit()`` on the way is
+        skipped: its error goes to ``plugin_errors`` and stderr, and the event listeners it
+        registered are dropped. Units already started are kept.
         """
-        from .host import CONTAINED, contained, describe_error
+        from .host import CONTAINED, describe_error
         from .plugin_state import enabled
 
         self.host = host
-        for name, cls in host.plugin_classes(only):
+        for name, dialect in host.units(only):
             if name in self.plugins or name in self.plugin_errors or not enabled(self, name):
                 continue
             mark = self.events.mark()
             try:
-                with contextlib.redirect_stdout(sys.stderr):
-                    plugin = cls(project=self, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
-                self._load_params(plugin)
-                self.run(contained(plugin._start()))
-                self.plugins[name] = plugin
+                self.plugins[name] = dialect.start_unit(self, name)
+                self.plugin_dialects[name] = dialect
                 self.events.claim(mark, name)
             except CONTAINED as exc:  # one plugin must not break the project, not even with sys.exit()
                 self.events.drop(mark)
                 self.plugin_errors[name] = describe_error(exc)
                 print(f"lightplug: plugin {name!r} failed to start and was skipped: "
                       f"{self.plugin_errors[name]}", file=sys.stderr)
-
-    def _load_params(self, plugin: APlugin) -> None:
-        from pydantic import BaseModel, ValidationError
-
-        from .db import store
-
-        if not isinstance(plugin.params, BaseModel):
-            return
-        stored = store.plugin_setting(self.db, plugin.name)["params"]
-        if stored:
-            try:
-                plugin.params = type(plugin.params).model_validate({**plugin.params.model_dump(), **stored})
-            except ValidationError as exc:
-                print(f"lightplug: stored settings of {plugin.name!r} are invalid and were ignored: "
-                      f"{exc.errors()[0]['msg']}", file=sys.stderr)
 
     # -- events ---------------------------------------------------------------------------
     async def emit_import(self, instances: list[Instance]) -> None:
@@ -234,12 +225,11 @@ class Project:
 
         if self.host is None:
             return
-        hook = self.host.module_hooks(hook_name)
-        for impl in hook.get_hookimpls():
-            if not enabled(self, impl.plugin_name):
-                continue
-            await self._notify(impl.function, *[dict(project=self.interface(), **kwargs)[a] for a in impl.argnames],
-                               owner=impl.plugin_name)
+        impls = [i for i in self.host.module_hooks(hook_name).get_hookimpls() if enabled(self, i.plugin_name)]
+        if impls:
+            arguments = {**self.hook_arguments(), **kwargs}
+        for impl in impls:
+            await self._notify(impl.function, *[arguments[a] for a in impl.argnames], owner=impl.plugin_name)
 
     def close(self) -> None:
         """Close the database and the event loop."""

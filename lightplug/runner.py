@@ -1,18 +1,15 @@
-"""Running an operator or action: selection, scope check, transaction, tasks, run record."""
+"""Running an operator or action: scope check, run record, the dialect's call, tasks, revert on error."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import sys
-import inspect
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .catalog import jsonable
-from .results import ActionContext, ActionResult, Notif, NotifType
 from .selection import Selection
 
 if TYPE_CHECKING:
@@ -26,87 +23,21 @@ class RunRefused(ValueError):
     """The run cannot start (scope not allowed, bad selection); nothing was changed."""
 
 
-@dataclass
-class Session:
-    """What LightlyStudio-style operators receive as ``session``: the project and its database."""
-
-    project: Project
-
-    @property
-    def db(self) -> Any:
-        """The project's ``sqlite_utils.Database``."""
-        return self.project.db
-
-    @property
-    def collection_id(self) -> str:
-        return self.project.collection_id
+def notif_json(type_: str, name: str, message: str, data: Any = None) -> dict[str, Any]:
+    """One notification of a run's JSON (docs/exit-codes-and-json.md)."""
+    return {"type": type_, "name": name, "message": message, "data": data, "functions": []}
 
 
-def suggested_command(function_id: str, context: ActionContext) -> str:
-    """The shell command that runs a suggested follow-up action."""
-    command = f"lightplug run {function_id}"
-    if context and context.instance_ids:
-        command += " --ids " + ",".join(str(i) for i in context.instance_ids)
-    return command
-
-
-def result_json(raw: Any) -> dict[str, Any]:
-    """An ``ActionResult`` or ``OperatorResult`` as the stable JSON fields of a run."""
-    from .operators import OperatorResult
-
-    if isinstance(raw, OperatorResult):
-        return {"success": bool(raw.success), "message": raw.message, "notifs": [], "groups": [], "value": None}
-    if raw is None:
-        raw = ActionResult()
-    if not isinstance(raw, ActionResult):
-        raw = ActionResult(value=raw)
-    notifs = []
-    for n in raw.notifs or []:
-        functions = [{"function": f.function, "message": f.message,
-                      "instance_ids": (f.context.instance_ids if f.context else None),
-                      "command": suggested_command(f.function, f.context)} for f in n.functions or []]
-        notifs.append({"type": NotifType(n.type).value, "name": n.name, "message": n.message,
-                       "data": jsonable(n.data), "functions": functions})
-    groups = []
-    for i, g in enumerate(raw.groups or [], start=1):
-        groups.append({"index": i, "name": g.name or f"Group {i}", "ids": jsonable(g.ids),
-                       "sha1s": jsonable(g.sha1s),
-                       "size": len(g.ids or []) + len(g.sha1s or []),
-                       "scores": jsonable(g.scores), "score": jsonable(g.score)})
-    errors = [n for n in notifs if n["type"] == "error"]
-    message = errors[0]["message"] if errors else (notifs[0]["message"] if notifs else None)
-    return {"success": not errors, "message": message, "notifs": notifs, "groups": groups,
-            "value": jsonable(raw.value)}
+def failed_json(notif: dict[str, Any], message: str) -> dict[str, Any]:
+    """The result fields of a run that did not complete: ``notif`` says why, ``message`` sums up."""
+    return {"success": False, "message": message, "notifs": [notif], "groups": [], "value": None}
 
 
 def check_scope(spec: ActionSpec, selection: Selection) -> str:
-    """The scope a run happens in; ``RunRefused`` if the operator does not allow it."""
-    if spec.dialect != "operator":
-        return "image" if selection.instance_ids is not None else "root"
-    scopes = spec.scopes or ["root"]
-    if selection.instance_ids is not None:
-        if "image" not in scopes:
-            raise RunRefused(f"{spec.name!r} runs only in scope {', '.join(scopes)}, not on a selection "
-                             "of images; drop --ids/--sha1/--folder/--tag/--from-run")
-        return "image"
-    return "root" if "root" in scopes else scopes[0]
+    """The scope a run happens in (its dialect decides); ``RunRefused`` if not allowed."""
+    from .dialect import get
 
-
-async def _call(spec: ActionSpec, project: Project, params: dict, selection: Selection, scope: str) -> Any:
-    if spec.dialect == "operator":
-        from .operators import ExecutionContext, OperatorScope, SampleFilter
-
-        sample_filter = SampleFilter(sample_ids=selection.instance_ids) if selection.instance_ids is not None else None
-        context = ExecutionContext(collection_id=project.collection_id, context_filter=sample_filter,
-                                   scope=OperatorScope(scope))
-        result = spec.target.execute(session=Session(project), context=context, parameters=params)
-    else:
-        plugin, description = spec.target
-        function = plugin.function_for(description)
-        result = function(ActionContext(instance_ids=selection.instance_ids), **params)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
+    return get(spec.dialect).scope(spec, selection)
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -121,11 +52,9 @@ def _error_result(spec: ActionSpec, exc: BaseException, verbose: bool, reverted:
     from .host import PluginExit
 
     kind = f"SystemExit({exc.code!r})" if isinstance(exc, (SystemExit, PluginExit)) else type(exc).__name__
-    out = result_json(ActionResult(notifs=[Notif(
-        NotifType.ERROR, name=f"{spec.name} raised an exception", message=f"{kind}: {exc}",
-        data={"traceback": traceback.format_exc()} if verbose else None)]))
-    out["message"] = f"{spec.name} raised {kind}: {exc} (its changes were reverted: {_counts(reverted)})"
-    return out
+    notif = notif_json("error", f"{spec.name} raised an exception", f"{kind}: {exc}",
+                       {"traceback": traceback.format_exc()} if verbose else None)
+    return failed_json(notif, f"{spec.name} raised {kind}: {exc} (its changes were reverted: {_counts(reverted)})")
 
 
 def _counts(reverted: dict[str, int]) -> str:
@@ -141,9 +70,11 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     ``RunInterrupted`` carrying the recorded result.
     """
     from .db import runs
+    from .dialect import get
     from .host import CONTAINED, contained
 
-    scope = check_scope(spec, selection)
+    dialect = get(spec.dialect)
+    scope = dialect.scope(spec, selection)
     started = _dt.datetime.now(_dt.timezone.utc)
     clock = time.perf_counter()
     json_params = {k: jsonable(v) for k, v in params.items()}
@@ -154,19 +85,17 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     project.current_run_id = run_id
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            raw = project.run(contained(_call(spec, project, params, selection, scope)))
+            raw = project.run(contained(dialect.invoke(spec, project, params, selection, scope)))
             task_failures = project.run(project.tasks.run_all(console))
-        out = result_json(raw)
+        out = dialect.result_json(raw)
         status = "success" if out["success"] else "failure"
     except KeyboardInterrupt:
         project.tasks.pending.clear()
         interrupted, status = True, "interrupted"
         reverted = runs.revert_run(project.db, run_id)
-        out = result_json(ActionResult(notifs=[Notif(NotifType.WARNING, name="Interrupted",
-                                                     message="stopped by Ctrl-C")]))
-        out["message"] = (f"{spec.name} was interrupted: reverted {_counts(reverted)}; "
+        out = failed_json(notif_json("warning", "Interrupted", "stopped by Ctrl-C"),
+                          f"{spec.name} was interrupted: reverted {_counts(reverted)}; "
                           "results computed so far (vectors, hashes) were kept")
-        out["success"] = False
     except CONTAINED as exc:  # the plugin's error (sys.exit() too) becomes an ERROR notification
         project.tasks.pending.clear()
         out = _error_result(spec, exc, verbose, runs.revert_run(project.db, run_id))

@@ -103,7 +103,8 @@ def _wheelhouse(tmp: Path) -> Path:
 @pytest.fixture(scope="session")
 def installed_env(tmp_path_factory) -> Path:
     """The bin/ of a new venv with lightplug, hello, the greeting example, and the fixture plugins:
-    broken (raises at import), slow (2 s import, writes LIGHTPLUG_SLOW_MARKER) and unruly (sys.exit, fd 1)."""
+    broken (raises at import), slow (2 s import, writes LIGHTPLUG_SLOW_MARKER), unruly (sys.exit, fd 1)
+    and fo (a third dialect, FiftyOne-style, with a plugin written in it)."""
     import subprocess
     import venv
 
@@ -112,7 +113,7 @@ def installed_env(tmp_path_factory) -> Path:
     pip = [str(tmp / "v" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
            "--find-links", str(_wheelhouse(tmp))]
     subprocess.run([*pip, str(REPO), str(REPO / "builtin_plugins" / "hello"), str(EXAMPLES / "lightly_greeting"),
-                    *(str(FIXTURES / f) for f in ("broken_plugin", "slow_plugin", "unruly_plugins"))], check=True)
+                    *(str(FIXTURES / f) for f in ("broken_plugin", "slow_plugin", "unruly_plugins", "third_dialect"))], check=True)
     return tmp / "v" / "bin"
 
 

@@ -2,7 +2,7 @@
 
 * every public name of ``lightplug`` has a ``### `Name` `` heading in docs/api.md, and every
   heading of that form names something public;
-* every hook of ``lightplug.hookspecs`` has a ``### hook `name` `` heading in docs/api.md;
+* every hook (the core's and each dialect's) has a ``### hook `name` `` heading in docs/api.md;
 * every command and sub-command of the CLI (not the operators under ``run``, which come from
   plugins) has a heading in docs/cli.md, its options are mentioned there, and its ``--help``
   block is the one the CLI prints today;
@@ -49,12 +49,9 @@ def _public_names() -> list[str]:
 
 
 def _hook_names() -> list[str]:
-    import pluggy
+    from lightplug.host import PluginHost
 
-    from lightplug import hookspecs
-
-    pm = pluggy.PluginManager("lightplug")
-    pm.add_hookspecs(hookspecs)
+    pm = PluginHost().pm  # the core's hookspecs and every dialect's
     return sorted(name for name in vars(pm.hook) if not name.startswith("_"))
 
 

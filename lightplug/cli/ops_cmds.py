@@ -26,7 +26,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
           refresh: bool = REFRESH) -> None:
     """Every operator and action (actions of Panoptic-style plugins need a project)."""
     found = _listing(ctx, refresh)
-    failed = [{"name": f["name"], "id": f["id"], "plugin": f["plugin"], "dialect": "operator",
+    failed = [{"name": f["name"], "id": f["id"], "plugin": f["plugin"], "dialect": f.get("dialect"),
                "status": "failed", "error": f["error"]} for f in found.failed]
     if as_json:
         print_json([{**s.as_json(), "status": "ok"} for s in found.specs] + failed)
@@ -36,7 +36,7 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
 
     table = Table("Name", "Id", "Kind", "Parameters", "Description")
     for s in found.specs:
-        kind = "operator" if s.dialect == "operator" else "action (" + ", ".join(s.hooks) + ")"
+        kind = s.dialect + (" (" + ", ".join(s.hooks) + ")" if s.hooks else "")
         table.add_row(escape(s.name), s.qualified, kind, ", ".join(p.reachable for p in s.params),
                       escape(s.description))
     for f in failed:

@@ -51,15 +51,15 @@ def refresh(ctx: typer.Context) -> None:
 
 
 def _known(ctx: typer.Context) -> set[str]:
-    """Every name ``enable``/``disable``/``config`` accept: plugins and their Panoptic-style classes."""
+    """Every name ``enable``/``disable``/``config`` accept: plugins and their units (Panoptic-style classes)."""
     from ..host import current_host
     from ..plugin_cache import user_cache
 
     host = current_host()
     names = set(host.entry_points()) | set(host.live_names())
     for name, entry in user_cache(host).items():
-        names.update(entry["classes"])
-    names.update(n for n, _ in host.plugin_classes(set(host.live_names())))
+        names.update(entry["units"])
+    names.update(n for n, _ in host.units(set(host.live_names())))
     return names - {"script"}
 
 

@@ -23,8 +23,7 @@ def render_result(result: dict[str, Any], verbose: bool = False) -> None:
     from rich.table import Table
 
     out = stdout()
-    if result.get("message") and result["dialect"] == "operator" or (
-            result.get("message") and not result["notifs"]):
+    if result.get("message") and result["message"] not in [n.get("message") for n in result["notifs"]]:
         style = "" if result["success"] else "bold red"
         out.print(escape(str(result["message"])), style=style, soft_wrap=True)
     for n in result["notifs"]:
