@@ -42,6 +42,7 @@ class Dialect(Protocol):
 
     name: str
     hookspecs: ModuleType | None  # pluggy hook specifications its plugins implement (or None)
+    entry_point_groups: tuple[str, ...]  # groups besides ``lightplug`` whose entry points are its plugins
 
     # -- the plugin host: loading ------------------------------------------------------------
     def adopt(self, plugin: str, obj: Any) -> bool:

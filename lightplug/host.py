@@ -101,19 +101,39 @@ class PluginHost:
             return True
         return name in {n.strip() for n in limit.split(",") if n.strip()}
 
+    def groups(self) -> list[str]:
+        """The entry-point groups whose entry points are plugins: ``lightplug``, then each
+        dialect's own (e.g. ``lightly_studio.plugins``)."""
+        extra = [g for d in self.dialects for g in getattr(d, "entry_point_groups", ())]
+        return [ENTRY_POINT_GROUP, *dict.fromkeys(g for g in extra if g != ENTRY_POINT_GROUP)]
+
+    def _found(self) -> list[metadata.EntryPoint]:
+        """Every entry point of ``groups()``; a name already taken by an earlier group is skipped
+        (with a warning), so a plugin's name means one thing."""
+        seen: dict[str, metadata.EntryPoint] = {}
+        for group in self.groups():
+            for ep in sorted(metadata.entry_points(group=group), key=lambda e: (e.name, e.value)):
+                if ep.name in seen and seen[ep.name].value != ep.value:
+                    self.warn(f"entry point {ep.name!r} of group {group!r} is ignored: the name is taken "
+                              f"by {seen[ep.name].value!r} of group {seen[ep.name].group!r}")
+                    continue
+                seen.setdefault(ep.name, ep)
+        return sorted(seen.values(), key=lambda e: e.name)
+
     def entry_points(self) -> dict[str, metadata.EntryPoint]:
-        """The allowed entry points of the group ``lightplug`` by name, sorted; nothing imported."""
+        """The allowed plugin entry points (of ``groups()``) by name, sorted; nothing imported."""
         if self._entry_points is None:
-            found = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name)
-            self._entry_points = {ep.name: ep for ep in found if self.allowed(ep.name)}
+            self._entry_points = {ep.name: ep for ep in self._found() if self.allowed(ep.name)}
         return self._entry_points
 
     def fingerprint(self) -> str:
-        """A digest of the installed plugins (name, value, distribution, version) and ``LIGHTPLUG_PLUGINS``."""
+        """A digest of the installed plugins (group, name, value, distribution, version) and
+        ``LIGHTPLUG_PLUGINS``."""
         rows = []
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
-            dist = getattr(ep, "dist", None)
-            rows.append([ep.name, ep.value, dist.name if dist else None, dist.version if dist else None])
+        for group in self.groups():
+            for ep in sorted(metadata.entry_points(group=group), key=lambda e: (e.name, e.value)):
+                dist = getattr(ep, "dist", None)
+                rows.append([group, ep.name, ep.value, dist.name if dist else None, dist.version if dist else None])
         text = json.dumps([rows, os.environ.get(PLUGINS_ENV)])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 

@@ -47,6 +47,7 @@ class LightlyDialect:
 
     name = NAME
     hookspecs = hookspecs
+    entry_point_groups: tuple[str, ...] = ()
 
     # -- loading -------------------------------------------------------------------------------
     def adopt(self, plugin: str, obj: Any) -> bool:

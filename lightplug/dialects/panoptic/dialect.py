@@ -76,6 +76,7 @@ class PanopticDialect:
 
     name = NAME
     hookspecs = hookspecs
+    entry_point_groups: tuple[str, ...] = ()
 
     def __init__(self) -> None:
         self.classes: dict[str, list[type[APlugin]]] = {}
