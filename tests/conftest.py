@@ -104,7 +104,7 @@ def _wheelhouse(tmp: Path) -> Path:
 def installed_env(tmp_path_factory) -> Path:
     """The bin/ of a new venv with lightplug, hello, the greeting example, and the fixture plugins:
     broken (raises at import), slow (2 s import, writes LIGHTPLUG_SLOW_MARKER), unruly (sys.exit, fd 1)
-    and fo (a third dialect, FiftyOne-style, with a plugin written in it)."""
+    fo (a third dialect, FiftyOne-style, with a plugin written in it) and hostile (markup and escapes)."""
     import subprocess
     import venv
 
@@ -113,7 +113,8 @@ def installed_env(tmp_path_factory) -> Path:
     pip = [str(tmp / "v" / "bin" / "python"), "-m", "pip", "install", "-q", "--no-index",
            "--find-links", str(_wheelhouse(tmp))]
     subprocess.run([*pip, str(REPO), str(REPO / "builtin_plugins" / "hello"), str(EXAMPLES / "lightly_greeting"),
-                    *(str(FIXTURES / f) for f in ("broken_plugin", "slow_plugin", "unruly_plugins", "third_dialect"))], check=True)
+                    *(str(FIXTURES / f) for f in ("broken_plugin", "slow_plugin", "unruly_plugins", "third_dialect",
+                                                   "hostile_plugin"))], check=True)
     return tmp / "v" / "bin"
 
 

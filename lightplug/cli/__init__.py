@@ -115,8 +115,8 @@ def _busy_database() -> Iterator[None]:
     except (DatabaseBusy, sqlite3.OperationalError) as exc:
         if not isinstance(exc, DatabaseBusy) and "locked" not in str(exc):
             raise
-        from .common import stderr
+        from .common import error
 
         exc = DatabaseBusy(busy_message()) if not isinstance(exc, DatabaseBusy) else exc
-        stderr().print(f"[bold red]Error:[/] {exc}", markup=True, soft_wrap=True, highlight=False)
+        error(exc)
         raise SystemExit(EXIT_BUSY) from None

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,16 +96,62 @@ def guarded_stdout() -> Iterator[None]:
         sys.stdout, _data = original, None
 
 
+# control characters (but tab and newline), DEL, C1 controls, and lone surrogates (bytes of a
+# file name that are not UTF-8, as os.fsdecode gives them)
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def clean(value: Any) -> str:
+    """``str(value)`` safe for a terminal: escape sequences and other control characters, and
+    undecodable bytes of file names, shown as ``\\xNN``."""
+    return _UNPRINTABLE.sub(_visible, str(value))
+
+
+def esc(value: Any) -> str:
+    """``value`` as text to put inside rich markup: ``clean`` and never read as markup."""
+    from rich.markup import escape
+
+    return escape(clean(value))
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Print ``message`` on stderr and exit with ``code``."""
-    stderr().print(f"[bold red]Error:[/] {message}", markup=True, soft_wrap=True)
+    """Print ``message`` (plain text, never markup) on stderr and exit with ``code``."""
+    error(message)
     raise typer.Exit(code)
 
 
+def error(message: Any) -> None:
+    """``Error: message`` on stderr, the message shown as plain text."""
+    stderr().print(f"[bold red]Error:[/] {esc(message)}", soft_wrap=True)
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with NaN and infinities replaced by None (strict JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 def print_json(data: Any) -> None:
-    """Machine-readable output: plain JSON on stdout."""
+    """Machine-readable output: strict JSON on stdout (NaN and infinities become null; file
+    names that are not UTF-8 keep their bytes as ``\\udcNN`` escapes)."""
+    try:
+        text = json.dumps(data, indent=2, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(data), indent=2, default=str, allow_nan=False)
     stream = data_stream()
-    stream.write(json.dumps(data, indent=2, default=str) + "\n")
+    stream.write(text + "\n")
     stream.flush()
 
 

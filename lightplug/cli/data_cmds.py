@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from .common import open_project, print_json, stdout
+from .common import esc, open_project, print_json, stdout
 
 
 def _table(rows: list[dict], columns: list[str]) -> None:
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(*columns)
     for r in rows:
-        table.add_row(*[escape(str(r.get(c, ""))) for c in columns])
+        table.add_row(*[esc(str(r.get(c, ""))) for c in columns])
     stdout().print(table)
     stdout().print(f"[dim]{len(rows)} row(s)[/]")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import fail, open_project, print_json, stderr, stdout
+from .common import esc, fail, open_project, print_json, stderr, stdout
 
 
 def _summary(row: dict) -> str:
@@ -24,7 +24,7 @@ def _step(ctx: typer.Context, as_json: bool, verb: str) -> None:
         print_json({f"{verb}ne": row["id"], "source": row["source"], "changes": _summary(row)})
     else:
         past = {"undo": "Undid", "redo": "Redid"}[verb]
-        stderr().print(f"{past} commit {row['id']} ({row['source']}): {_summary(row)}")
+        stderr().print(f"{past} commit {row['id']} ({esc(row['source'])}): {esc(_summary(row))}")
 
 
 def undo(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
@@ -50,7 +50,7 @@ def history(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", he
 
     table = Table("Commit", "When", "By", "State", "Changes")
     for r in rows:
-        table.add_row(str(r["id"]), r["created"][:19], r["source"] or "-", r["state"], r["changes"])
+        table.add_row(str(r["id"]), r["created"][:19], esc(r["source"] or "-"), r["state"], esc(r["changes"]))
     stdout().print(table)
 
 
@@ -70,13 +70,11 @@ def runs_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1
         return
     from rich.table import Table
 
-    from rich.markup import escape
-
     table = Table("Run", "Operator", "Status", "Started", "Seconds", "Groups", "Message")
     for r in runs:
         result = r["result"] or {}
-        table.add_row(str(r["id"]), escape(r["operator"]), r["status"], r["started"][:19], _seconds(r),
-                      str(len(result.get("groups") or [])), escape(str(result.get("message") or "")[:60]))
+        table.add_row(str(r["id"]), esc(r["operator"]), r["status"], r["started"][:19], _seconds(r),
+                      str(len(result.get("groups") or [])), esc(str(result.get("message") or "")[:60]))
     stdout().print(table)
 
 
@@ -104,12 +102,11 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
     if as_json:
         print_json(record)
         return
-    from rich.markup import escape
 
-    stdout().print(escape(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
+    stdout().print(esc(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
                           f"{_seconds(record)}s, parameters {record['parameters']}, "
                           f"selection {record['selection'] or 'all'}"), soft_wrap=True)
     if record["result"] is None:
-        stdout().print(f"Still running (process {record['pid']} on {escape(str(record['host']))}).")
+        stdout().print(f"Still running (process {record['pid']} on {esc(str(record['host']))}).")
         return
     render_result({**record["result"], "run_id": run_id})

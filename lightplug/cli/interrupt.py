@@ -12,12 +12,12 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ct
 def interrupted(message: str) -> NoReturn:
     """Stop worker processes, print ``message`` as one line on stderr, exit 130."""
     from rich.console import Console
-    from rich.markup import escape
 
     from .. import parallel
+    from .common import esc
 
     terminate = getattr(parallel, "terminate_workers", None)
     if terminate is not None:
         terminate()
-    Console(stderr=True, highlight=False).print(f"[yellow]Interrupted:[/] {escape(message)}", soft_wrap=True)
+    Console(stderr=True, highlight=False).print(f"[yellow]Interrupted:[/] {esc(message)}", soft_wrap=True)
     raise typer.Exit(EXIT_INTERRUPTED)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import EXIT_FAILED, fail, print_json, stdout, try_open_project
+from .common import EXIT_FAILED, esc, fail, print_json, stdout, try_open_project
 
 app = typer.Typer(help="Operators and actions that `lightplug run` can execute.", no_args_is_help=True)
 
@@ -31,16 +31,15 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json([{**s.as_json(), "status": "ok"} for s in found.specs] + failed)
         return
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table("Name", "Id", "Kind", "Parameters", "Description")
     for s in found.specs:
         kind = s.dialect + (" (" + ", ".join(s.hooks) + ")" if s.hooks else "")
-        table.add_row(escape(s.name), s.qualified, kind, ", ".join(p.reachable for p in s.params),
-                      escape(s.description))
+        table.add_row(esc(s.name), esc(s.qualified), esc(kind), esc(", ".join(p.reachable for p in s.params)),
+                      esc(s.description))
     for f in failed:
-        table.add_row(escape(f["name"]), f["id"], "[red]failed[/]", "", escape(f["error"]))
+        table.add_row(esc(f["name"]), esc(f["id"]), "[red]failed[/]", "", esc(f["error"]))
     stdout().print(table)
 
 
@@ -68,19 +67,18 @@ def show(ctx: typer.Context, name: str = typer.Argument(..., help="Operator name
     if as_json:
         print_json(spec.as_json())
         return
-    from rich.markup import escape
     from rich.table import Table
 
     out = stdout()
-    out.print(f"[bold]{escape(spec.name)}[/] ({spec.qualified}, {spec.dialect})")
+    out.print(f"[bold]{esc(spec.name)}[/] ({esc(spec.qualified)}, {esc(spec.dialect)})")
     if spec.description:
-        out.print(escape(spec.description))
+        out.print(esc(spec.description))
     if spec.scopes:
-        out.print("scopes: " + ", ".join(spec.scopes))
+        out.print("scopes: " + esc(", ".join(spec.scopes)))
     table = Table("Option", "Type", "Default", "Required", "Choices / bounds", "Description")
     for p in spec.params:
         bounds = ", ".join(p.choices or []) or " ".join(
             x for x in (f"min {p.min}" if p.min is not None else "", f"max {p.max}" if p.max is not None else "") if x)
-        table.add_row(p.reachable, p.kind, escape(repr(p.as_json()["default"])), "yes" if p.required else "no",
-                      escape(bounds), escape(p.description))
+        table.add_row(esc(p.reachable), esc(p.kind), esc(repr(p.as_json()["default"])), "yes" if p.required else "no",
+                      esc(bounds), esc(p.description))
     out.print(table)

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from .common import fail, open_project, print_json, stderr, stdout, try_open_project
+from .common import esc, fail, open_project, print_json, stderr, stdout, try_open_project
 
 app = typer.Typer(help="Installed plugins and their per-project settings.", no_args_is_help=True)
 
@@ -24,18 +24,17 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json(rows)
         return
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table("Plugin", "Version", "Status", "Provides")
     for row in rows:
-        status = "[green]loaded[/]" if row["status"] == "loaded" else f"[red]failed[/]: {escape(str(row['error']))}"
+        status = "[green]loaded[/]" if row["status"] == "loaded" else f"[red]failed[/]: {esc(str(row['error']))}"
         if row.get("enabled") is False:
             status = "[dim]disabled[/]"
         failed = row.get("failed_operators", {})
-        provides = [n + (f" [red](failed: {escape(failed[n])})[/]" if n in failed else "")
+        provides = [esc(n) + (f" [red](failed: {esc(failed[n])})[/]" if n in failed else "")
                     for n in row["operators"] + row.get("actions", [])]
-        table.add_row(row["name"], row["version"] or "-", status, ", ".join(provides))
+        table.add_row(esc(row["name"]), esc(row["version"] or "-"), status, ", ".join(provides))
     stdout().print(table)
 
 
@@ -46,8 +45,8 @@ def refresh(ctx: typer.Context) -> None:
 
     rows = listing(try_open_project(ctx), refresh=True).rows
     failed = [r["name"] for r in rows if r["status"] == "failed"]
-    stderr().print(f"Plugin cache rebuilt: {len(rows)} plugin(s)"
-                   + (f", failed: {', '.join(failed)}." if failed else "."))
+    stderr().print(esc(f"Plugin cache rebuilt: {len(rows)} plugin(s)"
+                          + (f", failed: {', '.join(failed)}." if failed else ".")))
 
 
 def _known(ctx: typer.Context) -> set[str]:
@@ -114,7 +113,7 @@ def config(
         print_json({"name": name, "base_key": plugin.base_key, "params": current})
     else:
         for key, value in current.items():
-            stdout().print(f"{key} = {value!r}")
+            stdout().print(esc(f"{key} = {value!r}"))
 
 
 def _switch(ctx: typer.Context, name: str, enabled: bool) -> None:
@@ -122,7 +121,7 @@ def _switch(ctx: typer.Context, name: str, enabled: bool) -> None:
 
     project = _plugin(ctx, name)
     store.set_plugin_setting(project.db, name, enabled=enabled)
-    stderr().print(f"Plugin {name!r} {'enabled' if enabled else 'disabled'} for this project.")
+    stderr().print(esc(f"Plugin {name!r} {'enabled' if enabled else 'disabled'} for this project."))
 
 
 @app.command("enable")
@@ -145,6 +144,6 @@ def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name
     project = _plugin(ctx, name)
     store.set_plugin_setting(project.db, name, enabled=False, params=None)
     project.remove_plugin_data(name)
-    stderr().print(f"Plugin {name!r} removed from this project (data folder deleted).")
+    stderr().print(esc(f"Plugin {name!r} removed from this project (data folder deleted)."))
 
 

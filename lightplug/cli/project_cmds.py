@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import EXIT_FAILED, EXIT_OK, existing_paths, fail, open_project, print_json, stderr
+from .common import EXIT_FAILED, EXIT_OK, esc, existing_paths, fail, open_project, print_json, stderr
 from .interrupt import interrupted
 
 
@@ -18,7 +18,7 @@ def init(directory: Path = typer.Argument(Path("."), help="Where to create the p
     if directory.exists() and not directory.is_dir():
         fail(f"{directory} is a file; give a directory")
     root, created = init_project(directory)
-    stderr().print(f"{'Created' if created else 'Already a'} lightplug project in {root}")
+    stderr().print(esc(f"{'Created' if created else 'Already a'} lightplug project in {root}"))
 
 
 def import_(
@@ -52,7 +52,7 @@ def import_(
         print_json(data)
     else:
         for skipped in summary.skipped:
-            err.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}", soft_wrap=True)
+            err.print(f"[yellow]skipped[/] {esc(skipped.path)}: {esc(skipped.reason)}", soft_wrap=True)
         err.print(f"Imported {summary.imported} file(s) ({summary.new_images} new image(s)), "
                   f"{summary.already_known} already known, {len(summary.skipped)} skipped "
                   f"in {summary.seconds:.1f}s.")

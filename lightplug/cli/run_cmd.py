@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from ..specs import ActionSpec
 from . import params as P
-from .common import EXIT_FAILED, EXIT_OK, fail, open_project, print_json, state, stderr
+from .common import EXIT_FAILED, EXIT_OK, esc, fail, open_project, print_json, state, stderr
 from .interrupt import interrupted
 
 
@@ -72,8 +72,8 @@ def build_command(spec: ActionSpec) -> Any:
             continue  # reachable through --param only
         ident = f"p{i}"
         decls = [f"{p.option}/--no-{p.option[2:]}"] if p.kind == "bool" else [p.option]
-        help_text = p.description.replace("[", "\\[") + (
-            f" \\[default: {p.as_json()['default']!r}]" if p.default is not None else "")
+        help_text = esc(p.description) + (f" \\[default: {esc(repr(p.as_json()['default']))}]"
+                                          if p.default is not None else "")
         signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=P.annotation(p),
                                            default=typer.Option(None, *decls, help=help_text,
                                                                 show_default=False, min=p.min, max=p.max)))
@@ -99,7 +99,7 @@ def build_command(spec: ActionSpec) -> Any:
         run(ctx, spec, by_ident, kwargs)
 
     command.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
-    command.__doc__ = spec.description or spec.qualified
+    command.__doc__ = esc(spec.description or spec.qualified)  # Typer reads help as rich markup
     sub.command(spec.qualified)(command)
     return typer.main.get_command(sub)
 

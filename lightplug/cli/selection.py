@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .common import fail, parse_ids, stderr
+from .common import esc, fail, parse_ids, stderr
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 def resolve_selection(project: Project, kwargs: dict[str, Any]) -> Selection:
     """The selection options of a ``run`` command resolved against ``project``; exit 2 if one is wrong."""
-    from rich.markup import escape
 
     from ..selection import SelectionError, resolve
 
@@ -24,5 +23,5 @@ def resolve_selection(project: Project, kwargs: dict[str, Any]) -> Selection:
     except SelectionError as exc:
         fail(str(exc))
     for note in selection.notes:
-        stderr().print(f"[yellow]{escape(note)}[/]")
+        stderr().print(f"[yellow]{esc(note)}[/]")
     return selection
