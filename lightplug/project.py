@@ -31,6 +31,24 @@ class ProjectNotFound(Exception):
     """No project here (nor in any parent directory)."""
 
 
+class PluginDataError(Exception):
+    """A plugin's data folder cannot be used safely."""
+
+
+def data_folder_name(plugin: str) -> str:
+    """The name of plugin ``plugin``'s folder in ``plugin_data/``: the name itself when it is a
+    plain file name (letters, digits, ``._-``, not starting with a dot), else a sanitised form plus
+    a short digest, so that no name (``..``, ``../x``, ``/etc``) reaches outside that folder."""
+    import hashlib
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}", plugin):
+        return plugin
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", plugin).strip("._")[:60] or "plugin"
+    digest = hashlib.sha256(plugin.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{safe}-{digest}"
+
+
 def find_root(start: Path) -> Path | None:
     """The nearest directory at or above ``start`` holding ``.lightplug/project.db``."""
     start = start.resolve()
@@ -123,14 +141,26 @@ class Project:
         return self._temp_id
 
     def plugin_data_path(self, name: str) -> Path:
-        """The per-project data folder of plugin ``name`` (created if missing)."""
-        path = self.dir / "plugin_data" / name
+        """The per-project data folder of plugin ``name`` (created if missing): always a real
+        folder directly inside ``.lightplug/plugin_data/``, whatever the name (see ``data_folder_name``)."""
+        path = self.plugin_data_dir(name)
+        if path.is_symlink():
+            raise PluginDataError(f"the data folder of plugin {name!r} ({path}) is a symbolic link; "
+                                  "lightplug does not follow it: remove the link")
         path.mkdir(parents=True, exist_ok=True)
         return path
 
     def remove_plugin_data(self, name: str) -> None:
-        """Delete the data folder of plugin ``name``."""
-        shutil.rmtree(self.dir / "plugin_data" / name, ignore_errors=True)
+        """Delete the data folder of plugin ``name``, and nothing else (a link is removed, not followed)."""
+        path = self.plugin_data_dir(name)
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+        elif path.is_dir():
+            shutil.rmtree(path)
+
+    def plugin_data_dir(self, name: str) -> Path:
+        """Where plugin ``name``'s data folder is (it may not exist)."""
+        return self.dir / "plugin_data" / data_folder_name(name)
 
     def run(self, coroutine: Coroutine) -> Any:
         """Run ``coroutine`` on the project's event loop (plugin prints go to stderr, not stdout)."""

@@ -124,7 +124,9 @@ def test_plugin_events_settings_and_data_path(example_cli, tmp_path, sample_dir)
     failed = cli("-C", root, "import", sample_dir / "gray.jpg")
     assert failed.exit_code == 1 and "listener exploded" in failed.output
     assert any(i["name"] == "gray.jpg" for i in cli.json("-C", root, "images", "list"))
-    assert cli("-C", root, "plugins", "remove", name).exit_code == 0
+    assert cli("-C", root, "plugins", "remove", name).exit_code == 2  # no terminal: --yes is needed
+    assert data.exists()
+    assert cli("-C", root, "plugins", "remove", name, "--yes").exit_code == 0
     assert not data.exists()
     assert name not in {p["name"] for p in cli.json("-C", root, "plugins", "list") if p.get("enabled")}
 

@@ -200,20 +200,31 @@ def try_open_project(ctx: typer.Context) -> Project | None:
     return open_project(ctx, plugins=False)
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer
+MAX_RANGE = 1_000_000  # ids one range may span
+
+
 def parse_ids(text: str | None, option: str = "--ids") -> list[int] | None:
-    """``"1,2,5-7"`` -> ``[1, 2, 5, 6, 7]``; exit 2 on anything else."""
+    """``"1,2,5-7"`` -> ``[1, 2, 5, 6, 7]``; exit 2 on anything else (also an empty list, a
+    backwards or huge range, a number beyond SQLite's integers)."""
     if text is None:
         return None
     ids: list[int] = []
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        try:
-            if "-" in part[1:]:
-                low, high = part.split("-", 1)
-                ids += list(range(int(low), int(high) + 1))
-            else:
-                ids.append(int(part))
-        except ValueError:
-            fail(f"{option} takes ids like 1,2,5-7; {part!r} is not one")
+    for part in (p.strip() for p in text.split(",")):
+        match = re.fullmatch(r"(\d+)(?:\s*-\s*(\d+))?", part)
+        if match is None:
+            fail(f"{option} takes ids like 1,2,5-7; {part!r} is not one" if part else
+                 f"{option} needs ids like 1,2,5-7; got {text!r}")
+        low = int(match.group(1))
+        high = int(match.group(2)) if match.group(2) is not None else low
+        if max(low, high) > MAX_ID:
+            fail(f"{option}: {max(low, high)} is larger than any id can be")
+        if high < low:
+            fail(f"{option}: the range {part} is empty; write it as {high}-{low}")
+        if high - low >= MAX_RANGE:
+            fail(f"{option}: the range {part} spans more than {MAX_RANGE:,} ids; "
+                 "select with --folder or --tag instead, or give smaller ranges")
+        ids += range(low, high + 1)
     return ids
 
 

@@ -137,13 +137,21 @@ def disable(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin nam
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name.")) -> None:
+def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name."),
+           yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
     """Remove a plugin from this project: disable it and delete its data folder and settings."""
+    import sys
+
     from ..db import store
 
     project = _plugin(ctx, name)
+    folder = project.plugin_data_dir(name)
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"this deletes the data folder {folder} and the settings of plugin {name!r}; "
+                 "pass --yes to confirm")
+        if not typer.confirm(f"Delete {folder} and the settings of plugin {name!r}?", err=True):
+            fail("nothing removed", code=1)
     store.set_plugin_setting(project.db, name, enabled=False, params=None)
     project.remove_plugin_data(name)
-    stderr().print(esc(f"Plugin {name!r} removed from this project (data folder deleted)."))
-
-
+    stderr().print(esc(f"Plugin {name!r} removed from this project (data folder {folder} deleted)."))
