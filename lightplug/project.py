@@ -115,12 +115,18 @@ class Project:
     """An open project: its database, work queue, events and the plugin units started in it."""
 
     def __init__(self, root: Path) -> None:
+        from .db.compat import check_not_newer
         from .db.schema import migrate
         from .db.tx import connect
 
         self.root = Path(root)
         self.dir = self.root / PROJECT_DIR
         self.db: Database = connect(self.dir / DB_NAME)
+        try:
+            check_not_newer(self.db)
+        except Exception:
+            self.db.close()
+            raise
         migrate(self.db)
         self.collection_id = COLLECTION_ID
         self.tasks = WorkQueue()

@@ -45,3 +45,20 @@ def test_json_output_is_strict(example_cli, example_project):
         print_json({"score": float("nan"), "scores": [1.0, float("inf")], "name": "bad\udcff.png"})
     data = json.loads(out.getvalue(), parse_constant=lambda c: pytest.fail(f"non-strict JSON: {c}"))
     assert data == {"score": None, "scores": [1.0, None], "name": "bad\udcff.png"}
+
+
+def test_a_project_from_a_newer_lightplug_is_refused_untouched(cli, project):
+    """A schema step this version does not know: every command says to upgrade, exit 2, no write."""
+    import sqlite3
+
+    db = project / ".lightplug" / "project.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("insert into _sqlite_migrations (migration_set, name, applied_at) "
+                     "values ('lightplug', 'm999_from_the_future', '2030-01-01')")
+    conn.close()
+    before = db.read_bytes()
+    for args in (["images", "list"], ["run", "greet", "--no-input"], ["undo"], ["init", str(project)]):
+        result = cli("-C", project, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "newer lightplug" in result.stderr and "m999_from_the_future" in result.stderr
+    assert db.read_bytes() == before

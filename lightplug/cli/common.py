@@ -174,11 +174,16 @@ def open_project(ctx: typer.Context, plugins: bool | set[str] = True) -> Project
 
     st = state(ctx)
     if st.project is None:
+        from ..db.compat import ProjectTooNew
+
         try:
             root = resolve_root(st.project_option)
         except ProjectNotFound as exc:
             fail(str(exc))
-        st.project = Project(root)
+        try:
+            st.project = Project(root)
+        except ProjectTooNew as exc:
+            fail(str(exc))
         ctx.find_root().call_on_close(st.close)
         if plugins:
             from .. import loading

@@ -13,11 +13,15 @@ from .interrupt import interrupted
 
 def init(directory: Path = typer.Argument(Path("."), help="Where to create the project.")) -> None:
     """Create a project (DIR/.lightplug/ with project.db and plugin_data/)."""
+    from ..db.compat import ProjectTooNew
     from ..project import init_project
 
     if directory.exists() and not directory.is_dir():
         fail(f"{directory} is a file; give a directory")
-    root, created = init_project(directory)
+    try:
+        root, created = init_project(directory)
+    except ProjectTooNew as exc:
+        fail(str(exc))
     stderr().print(esc(f"{'Created' if created else 'Already a'} lightplug project in {root}"))
 
 
