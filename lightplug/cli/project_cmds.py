@@ -83,4 +83,5 @@ def remove_folder(
     if as_json:
         print_json({"folders": len(folder_ids), "instances": len(instances)})
     else:
-        stderr().print(f"Removed {len(folder_ids)} folder(s) and {len(instances)} instance(s).")
+        stderr().print(f"Removed {len(folder_ids)} folder(s) and {len(instances)} instance(s), with their values "
+                       "and annotations. This cannot be undone: import the folder again to add its files back.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Sequence, overload
 
 from . import rows
 from ..models import (
@@ -331,6 +331,39 @@ def redo(db: Database) -> dict | None:
         apply_commit(db, commit_from_json(row["forward"]))
         db.execute("update commits set state = 'done' where id = ?", [row["id"]])
     return row
+
+
+def forget_instances(db: Database, ids: Sequence[int]) -> int:
+    """Drop removed instances from the undo history (call inside a write): no undo or redo may
+    re-create values or rows of an instance that is gone. Commits left with nothing on either side
+    are deleted. Returns how many commits changed."""
+    gone = set(ids)
+    if not gone:
+        return 0
+    changed = 0
+    for row in list(db.query("select id, forward, inverse from commits")):
+        sides = [commit_from_json(row["forward"]), commit_from_json(row["inverse"])]
+        if not any([_drop_instances(c, gone) for c in sides]):  # a list: filter both sides
+            continue
+        changed += 1
+        if all(c.is_empty() for c in sides):
+            db.execute("delete from commits where id = ?", [row["id"]])
+        else:
+            db.execute("update commits set forward = ?, inverse = ? where id = ?",
+                       [commit_to_json(sides[0]), commit_to_json(sides[1]), row["id"]])
+    return changed
+
+
+def _drop_instances(commit: DbCommit, gone: set[int]) -> bool:
+    """Remove from ``commit`` what concerns the instances ``gone``; whether anything was."""
+    before = (len(commit.instances), len(commit.empty_instances), len(commit.instance_values),
+              len(commit.empty_instance_values))
+    commit.instances = [i for i in commit.instances if i.id not in gone]
+    commit.empty_instances = [i for i in commit.empty_instances if i not in gone]
+    commit.instance_values = [v for v in commit.instance_values if v.instance_id not in gone]
+    commit.empty_instance_values = [k for k in commit.empty_instance_values if k.instance_id not in gone]
+    return before != (len(commit.instances), len(commit.empty_instances), len(commit.instance_values),
+                      len(commit.empty_instance_values))
 
 
 def history(db: Database) -> list[dict]:

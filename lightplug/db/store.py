@@ -110,17 +110,24 @@ def get_images(db: Database, sha1s: Sequence[str] | None = None) -> list[ImageIn
 
 
 def delete_instances(db: Database, ids: Sequence[int]) -> None:
-    """Remove instances and their values (images without instances stay, as a cache)."""
+    """Remove instances and every row that hangs off them: rows of any table with an
+    ``instance_id`` or ``sample_id`` column (values, annotations, captions, …). Images without
+    instances stay, as a cache."""
+    dependent = [(t, c) for t in db.table_names() if t != "instances" and not t.startswith("_")
+                 for c in ("instance_id", "sample_id") if c in db.table(t).columns_dict]
     for part in chunked(list(ids)):
-        db.execute(f"delete from instance_values where {_in('instance_id', part)}", list(part))
+        for table, column in dependent:
+            db.execute(f"delete from [{table}] where {_in(column, part)}", list(part))
         db.execute(f"delete from instances where {_in('id', part)}", list(part))
 
 
 def remove_folder_tree(db: Database, path: str) -> tuple[list[int], list[Instance]] | None:
-    """Delete the folder at ``path``, its sub-folders and their instances in one write.
+    """Delete the folder at ``path``, its sub-folders and their instances in one write, with
+    everything that hangs off the instances; the undo history forgets them (not undoable).
 
     Returns ``(folder ids, removed instances)``, or None when no imported folder is there.
     """
+    from .commits import forget_instances
     from .tx import write
 
     prefix = path.rstrip("/") + "/"
@@ -131,6 +138,7 @@ def remove_folder_tree(db: Database, path: str) -> tuple[list[int], list[Instanc
             return None
         instances = select_where_in(db, "instances", "folder_id", folder_ids, rows.instance, "order by id")
         delete_instances(db, [i.id for i in instances])
+        forget_instances(db, [i.id for i in instances])
         for part in chunked(folder_ids):
             db.execute(f"delete from folders where {_in('id', part)}", list(part))
     return folder_ids, instances
