@@ -69,7 +69,7 @@ def main() -> None:
     import signal
 
     try:
-        with guarded_stdout(), _busy_database():
+        with guarded_stdout(), _database_errors():
             app()
     except SystemExit as done:
         if done.code == EXIT_INTERRUPTED:
@@ -83,7 +83,7 @@ def start_cli(args: list[str] | None = None) -> None:
     """Run the command line from a script that registered operators first (like ``start_gui``)."""
     from .common import guarded_stdout
 
-    with guarded_stdout(), _busy_database():
+    with guarded_stdout(), _database_errors():
         app(args=args)
 
 
@@ -104,19 +104,39 @@ def _exit_now_if_threads_hang(seconds: float = 1.0) -> None:
 
 
 @contextlib.contextmanager
-def _busy_database() -> Iterator[None]:
-    """A database locked for longer than the busy timeout: one line on stderr, exit 75."""
+def _database_errors() -> Iterator[None]:
+    """What the project's storage refuses, as one line on stderr: a database locked for longer than
+    the busy timeout exits 75; a read-only project or a full disk exits 74. SQLite undoes the
+    write that failed, so the project stays as it was before it."""
+    import errno
     import sqlite3
 
     from ..db.tx import DatabaseBusy, busy_message
+    from .common import EXIT_STORAGE, error
 
     try:
         yield
-    except (DatabaseBusy, sqlite3.OperationalError) as exc:
-        if not isinstance(exc, DatabaseBusy) and "locked" not in str(exc):
-            raise
-        from .common import error
-
-        exc = DatabaseBusy(busy_message()) if not isinstance(exc, DatabaseBusy) else exc
+    except DatabaseBusy as exc:
         error(exc)
         raise SystemExit(EXIT_BUSY) from None
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        text = str(exc).lower()
+        if "locked" in text:
+            error(busy_message())
+            raise SystemExit(EXIT_BUSY) from None
+        if "readonly" in text or "read-only" in text:
+            error(f"the project cannot be written ({exc}): its database or folder is read-only; nothing "
+                  "was changed by the write that failed. Make .lightplug/ writable (permissions, lsattr, "
+                  "mount options) and run the command again")
+        elif "disk is full" in text or "disk i/o" in text:
+            error(f"the project could not be written ({exc}); the write that failed was undone and the "
+                  "project is as it was before it. Free some disk space and run the command again")
+        else:
+            raise
+        raise SystemExit(EXIT_STORAGE) from None
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+            raise
+        error(f"{exc.strerror}: {exc.filename or ''}; free space or make it writable and run the command "
+              "again (what was written before is kept)")
+        raise SystemExit(EXIT_STORAGE) from None

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1  # the operator reported failure or raised
 EXIT_USAGE = 2  # unknown operator, bad or missing parameter, no project
+EXIT_STORAGE = 74  # the project cannot be written: read-only or disk full (EX_IOERR)
 EXIT_BUSY = 75  # the database stayed locked by another process longer than the busy timeout (EX_TEMPFAIL)
 
 
