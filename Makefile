@@ -34,7 +34,15 @@ $(WHEELHOUSE)/.built: $(STAMP)
 	$(BIN)/pip wheel -q -w $(WHEELHOUSE) "setuptools>=68" wheel typer rich pluggy "sqlite-utils>=4.2" pillow numpy pydantic
 	touch $@
 
-test: setup $(WHEELHOUSE)/.built
+# headless Chromium renders the HTML reports in the tests (Debian's package chromium)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(VENV)/.chromium: | $(BIN)/python
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq >/dev/null && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "warning: could not install chromium; tests/test_report.py will skip its browser test"
+	touch $@
+
+test: setup $(WHEELHOUSE)/.built $(VENV)/.chromium
 	$(BIN)/mypy
 	LIGHTPLUG_WHEELHOUSE=$(abspath $(WHEELHOUSE)) $(BIN)/python -m pytest -q
 

@@ -71,6 +71,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     """
     from .db import runs
     from .dialect import get
+    from .groups import with_paths
     from .host import CONTAINED, contained
 
     dialect = get(spec.dialect)
@@ -88,6 +89,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
             raw = project.run(contained(dialect.invoke(spec, project, params, selection, scope)))
             task_failures = project.run(project.tasks.run_all(console))
         out = dialect.result_json(raw)
+        out["groups"] = with_paths(project.db, out["groups"])
         status = "success" if out["success"] else "failure"
     except KeyboardInterrupt:
         project.tasks.pending.clear()

@@ -43,7 +43,7 @@ def main_callback(
 
 
 def _register() -> None:
-    from . import data_cmds, history_cmds, ops_cmds, plugins_cmds, project_cmds, run_cmd
+    from . import data_cmds, history_cmds, ops_cmds, plugins_cmds, project_cmds, run_cmd, show_cmds
 
     app.command("init")(project_cmds.init)
     app.command("import")(project_cmds.import_)
@@ -55,6 +55,8 @@ def _register() -> None:
     app.command("redo")(history_cmds.redo)
     app.command("history")(history_cmds.history)
     app.add_typer(history_cmds.runs_app, name="runs")
+    app.command("show")(show_cmds.show)
+    app.command("report")(show_cmds.report)
     for name, sub in data_cmds.apps.items():
         app.add_typer(sub, name=name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from .common import esc, stdout
@@ -45,12 +46,17 @@ def render_result(result: dict[str, Any], verbose: bool = False) -> None:
             table.add_row(str(g["index"]), esc(g["name"]), str(g["size"]), esc(_score(g["score"])))
         out.print(table)
         for g in result["groups"]:
-            members = [f"id {i}" for i in g["ids"] or []] + [s[:12] for s in g["sha1s"] or []]
+            paths = g.get("paths") or []
+            members = ([os.path.basename(p) if p else f"id {i}" for i, p in zip(g["ids"] or [], paths)]
+                       if len(paths) == len(g["ids"] or []) and not g["sha1s"] else
+                       [f"id {i}" for i in g["ids"] or []] + [s[:12] for s in g["sha1s"] or []])
             scores = (g.get("scores") or {}).get("values") or []
             shown = [m + (f" ({scores[k]:.4g})" if k < len(scores) else "") for k, m in enumerate(members[:MAX_MEMBERS])]
             more = f" … and {len(members) - MAX_MEMBERS} more" if len(members) > MAX_MEMBERS else ""
             out.print(f"[bold]{g['index']}. {esc(g['name'])}[/]: " + ", ".join(shown) + more, soft_wrap=True)
-        out.print(f"[dim]Select a group in the next run with --from-run {result['run_id']}:GROUP[/]")
+        out.print(f"[dim]Files of each group: lightplug show {result['run_id']}; thumbnails: lightplug report "
+                  f"{result['run_id']} --html report.html. Select a group in the next run with "
+                  f"--from-run {result['run_id']}:GROUP[/]")
     if result.get("value") is not None:
         value = result["value"]
         out.print("value: " + esc(value if isinstance(value, str) else json.dumps(value, default=str)),

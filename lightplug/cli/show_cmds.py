@@ -1,0 +1,99 @@
+"""``lightplug show RUN[:GROUP]`` and ``lightplug report RUN[:GROUP] --html FILE``: a run's groups as files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import EXIT_FAILED, esc, fail, open_project, print_json, stderr, stdout
+
+RUN = typer.Argument(..., metavar="RUN[:GROUP]", help="A run id (or 'last'), optionally :GROUP (number or name).")
+
+
+def _groups(ctx: typer.Context, run: str) -> tuple[dict, list]:
+    from ..groups import GroupNotFound, run_groups
+
+    project = open_project(ctx, plugins=False)
+    try:
+        return run_groups(project.db, run)
+    except GroupNotFound as exc:
+        fail(str(exc))
+
+
+def show(ctx: typer.Context, run: str = RUN,
+         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Members shown per group."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the members of a run's groups by path, with their scores (KEEP marks the image to keep)."""
+    record, groups = _groups(ctx, run)
+    if as_json:
+        print_json({"run_id": record["id"], "operator": record["operator"],
+                    "groups": [g.as_json() for g in groups]})
+        return
+    if not groups:
+        stderr().print(f"Run {record['id']} has no groups.")
+        return
+    out = stdout()
+    for group in groups:
+        score = group.score or {}
+        head = f"[bold]{group.index}. {esc(group.name)}[/] ({len(group.members)} image(s)"
+        head += f", score {score['value']:.4g})" if score.get("value") is not None else ")"
+        out.print(head, soft_wrap=True)
+        shown = group.members[:limit] if limit else group.members
+        for member in shown:
+            mark = "[green]KEEP[/] " if member.keep else "     "
+            score_text = f"  [dim]{member.score:.4g}[/]" if member.score is not None else ""
+            out.print(f"  {mark}{esc(member.path or member.name)}{score_text}", soft_wrap=True, highlight=False)
+        if len(group.members) > len(shown):
+            out.print(f"  [dim]… and {len(group.members) - len(shown)} more (--limit)[/]")
+
+
+def report(ctx: typer.Context, run: str = RUN,
+           html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a self-contained HTML page."),
+           contact_sheet: Optional[Path] = typer.Option(None, "--contact-sheet", metavar="FILE.png",
+                                                        help="Write a PNG grid of thumbnails per group."),
+           open_it: bool = typer.Option(False, "--open", help="Open the HTML page in a browser."),
+           limit: int = typer.Option(200, "--limit", min=1, help="Members shown per group.")) -> None:
+    """Write a run's groups as thumbnails with names and scores: an HTML page and/or a contact sheet."""
+    from .. import report as R
+
+    if html is None and contact_sheet is None:
+        fail("give --html FILE and/or --contact-sheet FILE.png")
+    for target in (html, contact_sheet):
+        if target is not None and (target.is_dir() or ".lightplug" in target.resolve().parts):
+            fail(f"{target}: give a file outside the project's .lightplug folder")
+    record, groups = _groups(ctx, run)
+    if html is not None:
+        _write(html, R.html_page(record, groups, limit=limit).encode("utf-8"))
+        stderr().print(esc(f"Wrote {html} ({len(groups)} group(s))."))
+        if open_it:
+            import webbrowser
+
+            if not webbrowser.open(html.resolve().as_uri()):
+                stderr().print("No browser could be opened; open the file yourself.")
+    if contact_sheet is not None:
+        import io
+
+        buffer = io.BytesIO()
+        R.contact_sheet(groups, limit=limit).save(buffer, "PNG")
+        _write(contact_sheet, buffer.getvalue())
+        stderr().print(esc(f"Wrote {contact_sheet}."))
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a failure leaves no half file."""
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # as a file opened for writing would be
+        os.replace(tmp, path)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
