@@ -71,7 +71,7 @@ def main() -> None:
     import signal
 
     try:
-        with guarded_stdout(), _database_errors():
+        with guarded_stdout(), _database_errors(), _closed_pipe():
             app()
     except SystemExit as done:
         if done.code == EXIT_INTERRUPTED:
@@ -106,6 +106,38 @@ def _exit_now_if_threads_hang(seconds: float = 1.0) -> None:
 
 
 @contextlib.contextmanager
+def _closed_pipe() -> Iterator[None]:
+    """The reader of stdout went away (``| head``): stop quietly with exit 0, as Unix tools do.
+
+    Click turns EPIPE into exit 1 after wrapping stdout in its ``PacifyFlushWrapper``; that
+    wrapper is how the case is told apart from a command that failed.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        _drop_stdout()
+        raise SystemExit(0) from None
+    except SystemExit as done:
+        if done.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _drop_stdout()
+            raise SystemExit(0) from None
+        raise
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    from .common import data_stream
+
+    for stream in (sys.stdout, data_stream()):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+
+@contextlib.contextmanager
 def _database_errors() -> Iterator[None]:
     """What the project's storage refuses, as one line on stderr: a database locked for longer than
     the busy timeout exits 75; a read-only project or a full disk exits 74. SQLite undoes the
@@ -137,7 +169,7 @@ def _database_errors() -> Iterator[None]:
             raise
         raise SystemExit(EXIT_STORAGE) from None
     except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
+        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT) or not exc.filename:
             raise
         error(f"{exc.strerror}: {exc.filename or ''}; free space or make it writable and run the command "
               "again (what was written before is kept)")

@@ -56,10 +56,16 @@ def data_stream() -> TextIO:
 
 
 def stdout() -> Console:
-    """A rich console for results meant for people (stdout)."""
+    """A rich console for results meant for people (stdout). A reader that went away (``| head``)
+    ends the command with exit 0 (``cli._closed_pipe``), not rich's exit 1."""
     from rich.console import Console
 
-    return Console(highlight=False, file=data_stream())
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole(highlight=False, file=data_stream())
 
 
 @contextlib.contextmanager

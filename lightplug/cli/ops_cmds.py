@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from .common import EXIT_FAILED, esc, fail, print_json, stdout, try_open_project
+from .common import EXIT_FAILED, clean, esc, fail, print_json, stderr, stdout, try_open_project
 
 app = typer.Typer(help="Operators and actions that `lightplug run` can execute.", no_args_is_help=True)
 
@@ -31,16 +31,27 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json([{**s.as_json(), "status": "ok"} for s in found.specs] + failed)
         return
-    from rich.table import Table
+    from rich.padding import Padding
+    from rich.text import Text
 
-    table = Table("Name", "Id", "Kind", "Parameters", "Description")
+    out = stdout()  # one block per operator, like `git help -a`: the id on its own line, never cut
+
+    def indented(text: str, style: str = "") -> None:
+        out.print(Padding(Text(clean(text), style=style), (0, 0, 0, 4), expand=False))
+
     for s in found.specs:
         kind = s.dialect + (" (" + ", ".join(s.hooks) + ")" if s.hooks else "")
-        table.add_row(esc(s.name), esc(s.qualified), esc(kind), esc(", ".join(p.reachable for p in s.params)),
-                      esc(s.description))
+        out.print(f"[bold]{esc(s.qualified)}[/]  [dim]{esc(kind)}[/]", soft_wrap=True)
+        if s.description:
+            indented(s.description)
+        if s.params:
+            indented(", ".join(p.reachable for p in s.params), "dim")
     for f in failed:
-        table.add_row(esc(f["name"]), esc(f["id"]), "[red]failed[/]", "", esc(f["error"]))
-    stdout().print(table)
+        out.print(f"[bold]{esc(f['id'])}[/]  [red]failed[/]", soft_wrap=True)
+        indented(f["error"])
+    if not found.specs and not failed:
+        stderr().print("No operators: install a plugin package (see `lightplug plugins list`).")
+
 
 
 @app.command("show")

@@ -66,5 +66,8 @@ def annotation_rows(db: Database) -> list[dict]:
         "left join instances i on i.id = a.sample_id order by a.id"))
 
 
+# the field of each listing's rows that holds an image (instance) id, for the selection options
+IMAGE_KEY = {"images": "id", "annotations": "sample_id"}
+
 LISTINGS: dict[str, Callable[[Database], list[dict]]] = {"images": images, "tags": tags, "properties": properties, "vectors": vectors,
             "annotations": annotation_rows}
