@@ -51,7 +51,7 @@ def render_result(result: dict[str, Any], verbose: bool = False) -> None:
                        if len(paths) == len(g["ids"] or []) and not g["sha1s"] else
                        [f"id {i}" for i in g["ids"] or []] + [s[:12] for s in g["sha1s"] or []])
             scores = (g.get("scores") or {}).get("values") or []
-            shown = [m + (f" ({scores[k]:.4g})" if k < len(scores) else "") for k, m in enumerate(members[:MAX_MEMBERS])]
+            shown = [esc(m) + (f" ({scores[k]:.4g})" if k < len(scores) else "") for k, m in enumerate(members[:MAX_MEMBERS])]
             more = f" … and {len(members) - MAX_MEMBERS} more" if len(members) > MAX_MEMBERS else ""
             out.print(f"[bold]{g['index']}. {esc(g['name'])}[/]: " + ", ".join(shown) + more, soft_wrap=True)
         out.print(f"[dim]Files of each group: lightplug show {result['run_id']}; thumbnails: lightplug report "
