@@ -178,10 +178,25 @@ class PluginHost:
                 adopted = [dialect.adopt(info.name, obj) for dialect in self.dialects]
                 if not any(adopted):
                     self.pm.register(obj, name=info.name)
+                    self._check_hook_names(info.name)
                 for dialect in self.dialects:
                     info.operators += dialect.collect(self, info.name)
         except CONTAINED as exc:
             self._fail(info, "registration", exc)
+
+    def _check_hook_names(self, plugin: str) -> None:
+        """Warn about hooks ``plugin`` implements that no one declared (a misspelling is never
+        called), naming the closest known hook; the plugin still loads."""
+        import difflib
+
+        impl = self.pm.get_plugin(plugin)
+        known = [name for name, caller in vars(self.pm.hook).items()
+                 if not name.startswith("_") and getattr(caller, "spec", None) is not None]
+        for caller in self.pm.get_hookcallers(impl) or []:
+            if caller.spec is None:
+                close = difflib.get_close_matches(caller.name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else f"; known hooks: {', '.join(sorted(known))}"
+                self.warn(f"plugin {plugin!r} implements unknown hook {caller.name!r}, which is never called{hint}")
 
     def hookimpls(self, hook_name: str, plugin: str) -> list[HookImpl]:
         """The implementations of ``hook_name`` by pluggy plugin ``plugin`` (none if not registered)."""

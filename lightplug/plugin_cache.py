@@ -90,7 +90,7 @@ def plugin_entry(host: PluginHost, name: str) -> dict[str, Any]:
     specs, failed = entry_specs({name}) if info.status == "loaded" else ([], [])
     entry["specs"] = [s.as_json() for s in specs]
     entry["failed_operators"] = failed
-    prefix = f"lightplug: plugin {name!r} failed at "
+    prefix = f"lightplug: plugin {name!r} "
     entry["warnings"] = [w.splitlines()[0] for w in host.warnings if w.startswith(prefix)]
     return entry
 

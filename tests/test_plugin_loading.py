@@ -133,3 +133,15 @@ def test_listener_sys_exit_in_process(example_cli, tmp_path, sample_dir, monkeyp
     result = example_cli("-C", root, "import", sample_dir / "more")
     assert result.exit_code == 1 and "SystemExit: 3" in result.stderr
     assert "plugin 'raising.RaisingPlugin'" in result.stderr
+
+
+def test_a_misspelled_hook_is_reported_with_the_closest_name(tmp_path):
+    import procs
+
+    site = procs.plugin_path(tmp_path, "typo", "lightplug_typo", procs.FIXTURES / "typo_plugin")
+    env = procs.environment([site], LIGHTPLUG_PLUGINS="typo")
+    for _ in ("cold cache", "warm cache"):
+        listed = procs.run("plugins", "list", "--json", env=env)
+        assert listed.returncode == 0
+        assert "unknown hook 'on_imprt'" in listed.stderr and "did you mean 'on_import'?" in listed.stderr
+        assert {p["name"]: p["status"] for p in json.loads(listed.stdout)} == {"typo": "loaded"}
