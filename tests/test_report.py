@@ -90,3 +90,14 @@ def test_html_report_renders_in_chromium_with_keepers(tmp_path, sample_dir):
     with Image.open(shot) as image:
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 500  # thumbnails were drawn
+
+
+def test_status_shows_the_project_on_one_screen(example_cli, example_project, clusters):
+    data = example_cli.json("-C", example_project, "status")
+    images = example_cli.json("-C", example_project, "images", "list")
+    assert data["images"] == len(images) and data["folders"] >= 1
+    assert data["recent_runs"][0]["id"] == clusters["run_id"] and data["undo"] is None
+    assert {"my_plugin", "raising"} <= {p["name"] for p in data["plugins"]}
+    example_cli("-C", example_project, "run", "raising.RaisingPlugin.tag_selection", "--ids", "1", "--no-input")
+    human = example_cli("-C", example_project, "status").stdout
+    assert f"Images: {len(images)}" in human and "Undo would revert: commit" in human and "instance values" in human

@@ -57,6 +57,7 @@ def _register() -> None:
     app.add_typer(history_cmds.runs_app, name="runs")
     app.command("show")(show_cmds.show)
     app.command("report")(show_cmds.report)
+    app.command("status")(show_cmds.status)
     for name, sub in data_cmds.apps.items():
         app.add_typer(sub, name=name)
 

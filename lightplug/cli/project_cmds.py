@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -35,6 +36,7 @@ def import_(
     from .. import api
     from ..compute.progress import progress_bars
 
+    started = time.perf_counter()
     project = open_project(ctx)
     existing_paths(paths)
     err = stderr()
@@ -57,9 +59,12 @@ def import_(
     else:
         for skipped in summary.skipped:
             err.print(f"[yellow]skipped[/] {esc(skipped.path)}: {esc(skipped.reason)}", soft_wrap=True)
+        total = time.perf_counter() - started
+        plugins = f" (recording {summary.seconds:.1f}s, plugins {max(0.0, total - summary.seconds):.1f}s)" \
+            if total - summary.seconds >= 0.1 else ""
         err.print(f"Imported {summary.imported} file(s) ({summary.new_images} new image(s)), "
                   f"{summary.already_known} already known, {len(summary.skipped)} skipped "
-                  f"in {summary.seconds:.1f}s.")
+                  f"in {total:.1f}s{plugins}.")
     if data["task_failures"]:
         err.print(f"[red]{len(data['task_failures'])} plugin task(s) or listener(s) failed[/] (see above); "
                   "the files were imported.")

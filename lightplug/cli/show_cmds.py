@@ -97,3 +97,40 @@ def _write(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         fail(f"cannot write {path}: {exc.strerror}", EXIT_FAILED)
+
+
+def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The project on one screen: images, folders, plugins and their state, vectors, recent runs,
+    and what `undo` and `redo` would do."""
+    from ..db import queries
+    from ..loading import listing
+
+    project = open_project(ctx, plugins=False)
+    data = queries.status(project.db)
+    data["root"] = str(project.root)
+    data["plugins"] = [{"name": r["name"], "version": r["version"],
+                        "state": "disabled" if r.get("enabled") is False else r["status"]}
+                       for r in listing(project).rows]
+    if as_json:
+        print_json(data)
+        return
+    out = stdout()
+    out.print(f"[bold]Project[/] {esc(data['root'])}")
+    out.print(f"Images: {data['images']} ({data['distinct_images']} distinct) in {data['folders']} folder(s); "
+              f"{data['properties']} propert{'y' if data['properties'] == 1 else 'ies'}, {data['tags']} tag(s), "
+              f"{data['annotations']} annotation(s)")
+    colours = {"loaded": "green", "failed": "red", "disabled": "dim"}
+    plugins = ", ".join(f"[{colours.get(p['state'], '')}]{esc(p['name'])}[/] ({p['state']})" for p in data["plugins"])
+    out.print("Plugins: " + (plugins or "none installed"), soft_wrap=True)
+    for v in data["vector_types"]:
+        out.print(f"Vectors: {esc(v['source'])} {esc(v['params'])}: {v['vectors']} of {v['dimensions'] or '?'} "
+                  "dimension(s)", soft_wrap=True)
+    if data["recent_runs"]:
+        out.print("Recent runs:")
+        for r in data["recent_runs"]:
+            out.print(f"  {r['id']:>4}  {esc(r['operator'])}  {r['status']}  {str(r['started'])[:19]}", soft_wrap=True)
+    for verb in ("undo", "redo"):
+        step = data[verb]
+        text = (f"commit {step['id']} ({esc(step['source'] or '-')}): {esc(step['changes'])}" if step
+                else "nothing")
+        out.print(f"{verb.capitalize()} would {'revert' if verb == 'undo' else 're-apply'}: {text}", soft_wrap=True)

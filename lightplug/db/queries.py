@@ -66,6 +66,29 @@ def annotation_rows(db: Database) -> list[dict]:
         "left join instances i on i.id = a.sample_id order by a.id"))
 
 
+def status(db: Database) -> dict:
+    """The project on one screen: counts, vector types, recent runs, and what ``undo`` would revert."""
+    from . import commits, runs
+
+    one = lambda sql: next(iter(db.execute(sql).fetchone() or [0]))  # noqa: E731
+    undoable = [h for h in commits.history(db) if h["state"] == "done"]
+    redoable = [h for h in commits.history(db) if h["state"] == "undone"]
+    return {
+        "images": one("select count(*) from instances"),
+        "distinct_images": one("select count(distinct sha1) from instances"),
+        "folders": one("select count(*) from folders"),
+        "properties": one("select count(*) from properties"),
+        "tags": one("select count(*) from tags"),
+        "annotations": one("select count(*) from annotations"),
+        "vector_types": vectors(db),
+        "recent_runs": [{k: r[k] for k in ("id", "operator", "status", "started", "duration")}
+                        for r in runs.get_runs(db, limit=5)],
+        "running": one("select count(*) from runs where status = 'running'"),
+        "undo": undoable[0] if undoable else None,
+        "redo": redoable[-1] if redoable else None,
+    }
+
+
 # the field of each listing's rows that holds an image (instance) id, for the selection options
 IMAGE_KEY = {"images": "id", "annotations": "sample_id"}
 
