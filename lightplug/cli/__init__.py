@@ -14,7 +14,7 @@ from .common import EXIT_BUSY, state
 from .interrupt import EXIT_INTERRUPTED
 
 app = typer.Typer(
-    name="lightplug", no_args_is_help=True, add_completion=False,
+    name="lightplug", no_args_is_help=True, add_completion=True,
     context_settings={"help_option_names": ["-h", "--help"]},
     help="A headless plugin host for image-dataset work: import images, run plugin operators.",
 )
