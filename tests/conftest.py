@@ -96,7 +96,7 @@ def _wheelhouse(tmp: Path) -> Path:
         return Path(given)
     house = tmp / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, "setuptools>=68", "wheel",
-                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic"], check=True)
+                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic", "pytest"], check=True)
     return house
 
 

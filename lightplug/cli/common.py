@@ -44,7 +44,7 @@ def stderr() -> Console:
     """A rich console for messages (stderr)."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # no hard breaks: paths stay copyable
 
 
 _data: TextIO | None = None  # the real stdout while file descriptor 1 is sent to stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -155,3 +156,19 @@ def remove(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name
     store.set_plugin_setting(project.db, name, enabled=False, params=None)
     project.remove_plugin_data(name)
     stderr().print(esc(f"Plugin {name!r} removed from this project (data folder {folder} deleted)."))
+
+
+@app.command("new")
+def new(name: str = typer.Argument(..., help="The plugin's name, e.g. my-tool."),
+        dialect: str = typer.Option("panoptic", "--dialect", help="lightly (an operator) or panoptic (a plugin "
+                                    "class with actions)."),
+        directory: Path = typer.Option(Path("."), "--dir", help="Where to create the package folder.")) -> None:
+    """Create a plugin package: pyproject with the entry point, module, README and tests."""
+    from ..scaffold import ScaffoldError, create
+
+    try:
+        root = create(name, dialect, directory)
+    except ScaffoldError as exc:
+        fail(str(exc))
+    stderr().print(esc(f"Created {root}. Next: pip install -e \"{root}[test]\", then `lightplug ops list` "
+                       f"and `pytest {root}`."))
