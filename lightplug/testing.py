@@ -24,6 +24,12 @@ class PluginCli:
 
         self.plugins = plugins
         self.runner = CliRunner()
+        self.extra: dict[str, Any] = {}  # plugins registered for this CLI only (``add``)
+
+    def add(self, name: str, plugin: Any) -> None:
+        """Register ``plugin`` (a module, class or object with hooks) as plugin ``name`` for every
+        later call, as if it were installed (it is not written to any cache)."""
+        self.extra[name] = plugin
 
     def __call__(self, *args: Any) -> Any:
         """Run ``lightplug ARGS...`` and return Typer's ``Result``."""
@@ -35,6 +41,11 @@ class PluginCli:
             os.environ[PLUGINS_ENV] = self.plugins
         try:
             reset_host()
+            if self.extra:
+                from .host import PluginInfo, current_host
+
+                for name, plugin in self.extra.items():
+                    current_host().add(plugin, PluginInfo(name=name, distribution="test", version="0"))
             return self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
         finally:
             reset_host()
