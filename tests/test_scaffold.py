@@ -1,5 +1,6 @@
 """``lightplug plugins new`` makes packages that, unchanged, pip-install, show in ``ops list``, run,
-and pass their own tests, in both dialects (a new virtual environment, offline from the wheelhouse)."""
+and pass their own tests, in both dialects; ``plugins install``, ``info`` and ``uninstall`` manage them
+in lightplug's own environment (a new virtual environment, offline from the wheelhouse)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,27 @@ def test_scaffolded_plugins_install_run_and_pass_their_tests(tmp_path):
         made = _run(bin_ / "lightplug", "plugins", "new", name, "--dialect", dialect, "--dir", tmp_path, env=env)
         package = tmp_path / f"lightplug-{name.replace('_', '-')}"
         assert str(package) in made.stderr
-        _run(*pip, "--no-build-isolation", "-e", package, env=env)
+        if dialect == "lightly":
+            _run(*pip, "--no-build-isolation", "-e", package, env=env)
+        else:  # through lightplug itself, into its own environment
+            house = f"--pip-arg=--find-links={_wheelhouse(tmp_path)}"
+            installed = _run(bin_ / "lightplug", "plugins", "install", "-e", package, "--pip-arg=--no-index", house,
+                             "--pip-arg=--no-build-isolation", "--pip-arg=-q", env=env)
+            assert "New plugin(s): ext_groups." in installed.stderr and installed.stdout == ""
         listed = _run(bin_ / "lightplug", "-C", project, "ops", "list", "--json", env=env).stdout
         ids = {o["id"] for o in json.loads(listed)}
         assert op in ids
         _run(bin_ / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", package / "tests", env=env,
              cwd=package)
+    info = json.loads(_run(bin_ / "lightplug", "-C", project, "plugins", "info", "ext_groups", "--json", env=env).stdout)
+    assert info["distribution"] == "lightplug-ext-groups" and info["entry_point"] == "lightplug_ext_groups"
+    assert info["actions"] == ["by_extension"] and info["enabled"] is True
+    refused = subprocess.run([bin_ / "lightplug", "plugins", "uninstall", "lightplug-ext-groups"],
+                             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    _run(bin_ / "lightplug", "plugins", "uninstall", "lightplug-ext-groups", "--yes", "--pip-arg=-q", env=env)
+    names = {p["name"] for p in json.loads(_run(bin_ / "lightplug", "plugins", "list", "--json", env=env).stdout)}
+    assert "ext_groups" not in names and "count_tool" in names
     again = subprocess.run([bin_ / "lightplug", "plugins", "new", "count-tool", "--dir", tmp_path],
                            capture_output=True, text=True, env=env)
     assert again.returncode == 2 and "exists already" in again.stderr

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import esc, fail, open_project, print_json, stderr, stdout, try_open_project
+from .common import EXIT_FAILED, esc, fail, open_project, print_json, stderr, stdout, try_open_project
 
 app = typer.Typer(help="Installed plugins and their per-project settings.", no_args_is_help=True)
 
@@ -172,3 +172,93 @@ def new(name: str = typer.Argument(..., help="The plugin's name, e.g. my-tool.")
         fail(str(exc))
     stderr().print(esc(f"Created {root}. Next: pip install -e \"{root}[test]\", then `lightplug ops list` "
                        f"and `pytest {root}`."))
+
+
+PIP_ARG = typer.Option([], "--pip-arg", metavar="ARG", help="An argument passed to pip as is (repeatable), "
+                       "e.g. --pip-arg=--no-index.")
+
+
+def _pip(args: list[str]) -> None:
+    """Run pip of the environment lightplug runs in (an argument list, never a shell); its output
+    goes to stderr. Exit 1 if pip fails."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pip", *args]
+    stderr().print(esc("Running: " + " ".join(command)), style="dim")
+    code = subprocess.call(command, stdout=sys.stderr, stdin=subprocess.DEVNULL)
+    if code:
+        fail(f"pip exited with code {code}; see its output above", EXIT_FAILED)
+
+
+def _installed_names() -> set[str]:
+    """The installed plugins' names, from packaging metadata only: a package installed by this
+    process may not be importable in it (an editable install's path hook starts with the next
+    interpreter); the metadata cache notices the change and is rebuilt by the next command."""
+    import importlib
+
+    from ..host import current_host, reset_host
+
+    importlib.invalidate_caches()
+    reset_host()
+    return set(current_host().entry_points())
+
+
+@app.command("install")
+def install(packages: list[str] = typer.Argument(..., help="Packages: names, paths or URLs, as pip takes them."),
+            editable: bool = typer.Option(False, "--editable", "-e", help="Install paths in editable mode."),
+            upgrade: bool = typer.Option(False, "--upgrade", "-U", help="Upgrade them if installed."),
+            pip_args: list[str] = PIP_ARG) -> None:
+    """Install plugin packages into the environment lightplug runs in (the plugin cache follows)."""
+    before = _installed_names()
+    args = ["install", *pip_args, *(["--upgrade"] if upgrade else [])]
+    for package in packages:
+        args += ["-e", package] if editable else [package]
+    _pip(args)
+    added = sorted(_installed_names() - before)
+    stderr().print(esc(f"New plugin(s): {', '.join(added)}." if added else
+                       "No new plugin: the package(s) declare no entry point in the group lightplug "
+                       "(or were installed already)."))
+
+
+@app.command("uninstall")
+def uninstall(packages: list[str] = typer.Argument(..., help="Distribution names, e.g. lightplug-my-tool."),
+              yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+              pip_args: list[str] = PIP_ARG) -> None:
+    """Uninstall plugin packages from the environment lightplug runs in (their project data stays)."""
+    import sys
+
+    if not yes:
+        if not sys.stdin.isatty():
+            fail(f"this uninstalls {', '.join(packages)}; pass --yes to confirm")
+        if not typer.confirm(f"Uninstall {', '.join(packages)}?", err=True):
+            fail("nothing uninstalled", code=EXIT_FAILED)
+    _pip(["uninstall", "--yes", *pip_args, *packages])
+    _installed_names()
+
+
+@app.command("info")
+def info(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """One plugin: its package, version, state, entry point, hooks and what it provides."""
+    from ..host import current_host
+    from ..loading import listing
+    from ..plugin_cache import user_cache
+
+    project = try_open_project(ctx)
+    rows = {r["name"]: r for r in listing(project).rows}
+    if name not in rows:
+        fail(f"no plugin named {name!r}; installed: {', '.join(sorted(rows)) or 'none'}")
+    entry = user_cache(current_host()).get(name, {})
+    data = {**rows[name], "entry_point": entry.get("value"), "hooks": entry.get("hooks", []),
+            "units": entry.get("units", [])}
+    if as_json:
+        print_json(data)
+        return
+    out = stdout()
+    for key in ("name", "distribution", "version", "status", "error", "enabled", "entry_point"):
+        if data.get(key) is not None:
+            out.print(f"{key}: {esc(data[key])}", soft_wrap=True)
+    for key in ("hooks", "operators", "actions", "units"):
+        if data.get(key):
+            out.print(f"{key}: {esc(', '.join(map(str, data[key])))}", soft_wrap=True)
