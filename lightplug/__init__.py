@@ -33,6 +33,21 @@ _EXPORTS = {
         "AnnotationLabelCreate", "AnnotationLabel", "Annotation", "AnnotationType", "Sample",
         "SamplesResult")},
     "Session": _LIGHTLY + "session",
+    # LightlyStudio's plugin API beyond the guide (lifecycle, tables, collections, captions, tags)
+    "OperatorStatus": _LIGHTLY + "operators", "TableParameter": _LIGHTLY + "parameters",
+    "BuiltinParameter": _LIGHTLY + "parameters",
+    **{name: _LIGHTLY + "filters" for name in (
+        "AnnotationsFilter", "AnyFilter", "FilterDimensions", "UnsupportedFilter")},
+    "collection_resolver": _LIGHTLY + "resolvers",
+    **{name: _LIGHTLY + "more_resolvers" for name in (
+        "caption_resolver", "sample_resolver", "tag_resolver", "metadata_resolver")},
+    **{name: _LIGHTLY + "records" for name in (
+        "CaptionCreate", "Caption", "Collection", "SampleType", "GetAllAnnotationsResult", "Paginated")},
+    **{name: _LIGHTLY + "studio" for name in (
+        "ImageDataset", "ImageSample", "start_gui", "download_example_dataset")},
+    **{name: _LIGHTLY + "out_of_scope" for name in (
+        "VideoFilter", "VideoFrameFilter", "GroupFilter", "video_resolver", "video_frame_resolver",
+        "group_resolver", "object_track_resolver")},
     # Panoptic-style plugins (lightplug.dialects.panoptic)
     "APlugin": _PANOPTIC + "aplugin", "FunctionDescription": _PANOPTIC + "aplugin",
     "ParamDescription": _PANOPTIC + "aplugin", "PluginProjectInterface": _PANOPTIC + "interface",
@@ -40,6 +55,7 @@ _EXPORTS = {
         "ActionContext", "ActionResult", "Group", "Score", "ScoreList", "Notif", "NotifType",
         "NotifFunction")},
     "Task": _PANOPTIC + "tasks",
+    "group_by_sha1": _PANOPTIC + "compat", "Map": "models",
     "Project": "project", "Bounds": "specs",
     # compute layer
     "map_images": "compute", "MapResult": "compute",

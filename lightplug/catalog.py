@@ -65,11 +65,17 @@ def unit_specs(project: Project, names: set[str] | None = None, fill: bool = Tru
             for spec in project.plugin_dialects[name].unit_specs(project, name, unit, fill)]
 
 
+def param_from_json(p: dict[str, Any]) -> ParamSpec:
+    """A ``ParamSpec`` rebuilt from ``as_json()``, a table's columns and the secret flag included."""
+    return ParamSpec(name=p["name"], kind=p["type"], default=p["default"], required=p["required"],
+                     description=p["description"], choices=p["choices"], min=p["min"], max=p["max"],
+                     columns=[param_from_json(c) for c in p["columns"]] if p.get("columns") else None,
+                     secret=bool(p.get("secret", False)))
+
+
 def spec_from_json(data: dict[str, Any]) -> ActionSpec:
     """An ``ActionSpec`` rebuilt from ``as_json()`` (no target: for listing, not for running)."""
-    params = [ParamSpec(name=p["name"], kind=p["type"], default=p["default"], required=p["required"],
-                        description=p["description"], choices=p["choices"], min=p["min"], max=p["max"])
-              for p in data["parameters"]]
+    params = [param_from_json(p) for p in data["parameters"]]
     return ActionSpec(name=data["name"], plugin=data["plugin"], description=data["description"], params=params,
                       dialect=data["dialect"], target=None, scopes=list(data["scopes"]), hooks=list(data["hooks"]))
 

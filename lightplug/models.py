@@ -159,11 +159,22 @@ PropertyValue = InstanceProperty | ImageProperty
 
 @dataclass
 class VectorType:
-    """A kind of vector, owned by the plugin named in ``source``; ``params`` describe it."""
+    """A kind of vector, owned by the plugin named in ``source``; ``params`` describe it.
+
+    As in Panoptic it is hashable (a dict key) and ``str()`` gives
+    ``"{source}_{model without '/'}_{id}"`` (``model`` defaults to ``default``), for file names.
+    """
 
     id: int
     source: str
     params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        model = str((self.params or {}).get("model", "default")).replace("/", "")
+        return f"{self.source}_{model}_{self.id}"
+
+    def __hash__(self) -> int:
+        return hash(str(self))
 
 
 @dataclass
@@ -178,6 +189,23 @@ class Vector:
         import numpy as np
 
         self.data = np.asarray(self.data, dtype=np.float32).reshape(-1)
+
+
+@dataclass
+class Map:
+    """A 2-D map of a project's images made by a plugin (PaCMAP, UMAP, t-SNE, ...).
+
+    ``data`` is flat: ``[key1, x1, y1, key2, x2, y2, ...]`` where each key is an instance id or
+    a sha1 as ``key`` (``"id"``/``"sha1"``) says; ``count`` is the number of points. Listings
+    (``list_maps``) leave ``data`` out (None).
+    """
+
+    id: int
+    source: str
+    name: str
+    key: str
+    count: int
+    data: list[Any] | None = None
 
 
 @dataclass

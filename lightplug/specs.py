@@ -15,7 +15,7 @@ RESERVED_OPTIONS = frozenset({"--ids", "--sha1", "--folder", "--tag", "--from-ru
                               "--json", "--verbose", "-v", "--help", "-h"})
 
 KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
-         "own_vector_type")
+         "own_vector_type", "table")
 
 
 def kebab(name: str) -> str:
@@ -40,6 +40,8 @@ class ParamSpec:
     min: float | None = None
     max: float | None = None
     convert: Callable[[Any], Any] | None = None  # CLI value -> what the function receives
+    columns: list[ParamSpec] | None = None  # kind "table": the cells of a row (value: list of dicts)
+    secret: bool = False  # a credential: masked in prompts, never recorded (the dialect's convert hides it)
 
     @property
     def option(self) -> str:
@@ -63,6 +65,8 @@ class ParamSpec:
 
         if value is None:
             return None
+        if self.kind == "table":
+            return self._table(value)
         if self.min is not None and value < self.min:
             raise ParameterError(f"{self.option} must be at least {self.min}, got {value}")
         if self.max is not None and value > self.max:
@@ -79,13 +83,57 @@ class ParamSpec:
                 raise ParameterError(f"invalid value {value!r} for {self.option}{choices}") from None
         return value
 
+    def _table(self, value: Any) -> Any:
+        """A table value: JSON text, a ``.csv``/``.json`` file (``@FILE`` or a path), or rows,
+        converted by ``convert`` (which checks each row against the columns)."""
+        import json
+        from pathlib import Path
+
+        if isinstance(value, str):
+            text = value.strip()
+            path = Path(text[1:] if text.startswith("@") else text).expanduser()
+            if text.startswith("@") or (path.suffix.lower() in (".csv", ".json") and path.is_file()):
+                if not path.is_file():
+                    raise ParameterError(f"{self.option}: no such file: {path}")
+                value = _read_rows(path)
+            else:
+                try:
+                    value = json.loads(text)
+                except ValueError as exc:
+                    raise ParameterError(f"{self.option}: expected JSON rows, a .csv or .json file: {exc}") from None
+        if self.convert is None:
+            return value
+        try:
+            return self.convert(value)
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ParameterError(f"invalid table for {self.option}: {exc}") from None
+
     def as_json(self) -> dict[str, Any]:
         default = self.default
         if hasattr(default, "value"):
             default = default.value
-        return {"name": self.name, "option": self.reachable, "type": self.kind, "default": default,
-                "required": self.required, "description": self.description,
-                "choices": self.choices, "min": self.min, "max": self.max}
+        out = {"name": self.name, "option": self.reachable, "type": self.kind, "default": default,
+               "required": self.required, "description": self.description,
+               "choices": self.choices, "min": self.min, "max": self.max}
+        if self.columns is not None:
+            out["columns"] = [c.as_json() for c in self.columns]
+        if self.secret:
+            out["secret"] = True
+        return out
+
+
+def _read_rows(path: Any) -> Any:
+    """The rows of a ``.csv`` (header = column names, cells as text) or ``.json`` file."""
+    import csv
+    import json
+
+    if path.suffix.lower() == ".csv":
+        with open(path, newline="", encoding="utf-8") as f:
+            return [dict(row) for row in csv.DictReader(f)]
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ParameterError(f"{path}: not JSON: {exc}") from None
 
 
 @dataclass

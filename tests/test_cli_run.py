@@ -43,9 +43,10 @@ def test_run_outside_project_is_exit_2(cli, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "lightplug init" in result.output
 
 
-def test_scope_refused_on_selection(cli, project):
-    result = cli("-C", project, "run", "greet", "--ids", "1", "--no-input")
-    assert result.exit_code == 2 and "scope" in result.output
+def test_root_scope_receives_selection(cli, project):
+    # LightlyStudio hands a ROOT operator the current view as its filter (was: refused, exit 2)
+    result = cli.json("-C", project, "run", "greet", "--ids", "1", "--no-input", "--json")
+    assert result["scope"] == "root" and result["selection"]
 
 
 def test_runs_are_recorded(cli, project):

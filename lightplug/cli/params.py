@@ -76,7 +76,34 @@ def prompt(spec: ParamSpec) -> Any:
     if spec.choices:
         return typer.prompt(label, type=Literal[tuple(spec.choices)],
                             default=default if default in spec.choices else None, err=True)
+    if spec.kind == "table":
+        return prompt_table(spec, label)
+    if spec.secret:
+        value = typer.prompt(label, default="", show_default=False, hide_input=True, err=True)
+        return value or default
     if default is None and not spec.required:
         value = typer.prompt(label, default="", show_default=False, err=True)
         return value or None
     return typer.prompt(label, default=default, err=True)
+
+
+def prompt_table(spec: ParamSpec, label: str) -> Any:
+    """Ask for a table row by row, cell by cell; an empty first cell ends it (none: the default)."""
+    columns = spec.columns or []
+    typer.echo(f"{label}: one row at a time; leave {columns[0].name if columns else 'the first cell'} "
+               "empty to finish" + (" (or to keep the default)" if spec.default else ""), err=True)
+    rows: list[dict[str, Any]] = []
+    while columns:
+        row: dict[str, Any] = {}
+        for i, column in enumerate(columns):
+            shown = f"  row {len(rows) + 1} {column.name}" + (f" ({column.description})" if column.description else "")
+            if column.kind == "bool":
+                row[column.name] = typer.confirm(shown, default=bool(column.default), err=True)
+                continue
+            text = typer.prompt(shown, default="" if column.default is None else str(column.default),
+                                show_default=column.default is not None, err=True)
+            if i == 0 and text == "":
+                return rows or spec.default or []
+            row[column.name] = text
+        rows.append(row)
+    return rows

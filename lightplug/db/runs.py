@@ -64,6 +64,10 @@ def revert_run(db: Database, run_id: int) -> dict[str, int]:
         db.execute("update commits set state = 'reverted' where run_id = ? and state in ('done', 'applied')",
                    [run_id])
         annotations = db.execute("delete from annotations where run_id = ?", [run_id]).rowcount
+        if "maps" in db.table_names():
+            from . import maps
+
+            maps.delete_run_maps(db, run_id)
     return {"commits": len(made), "annotations": max(annotations, 0)}
 
 

@@ -90,6 +90,37 @@ def m002_run_lifecycle(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_runs_status ON runs(status)")
 
 
+
+@migrations()
+def m004_maps(db: Database) -> None:
+    """Panoptic's maps: 2-D point maps of the images made by plugins (``data`` is flat JSON
+    ``[key, x, y, ...]``); ``run_id`` is the run that made the map."""
+    db.execute("""CREATE TABLE IF NOT EXISTS maps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, name TEXT NOT NULL,
+        key TEXT NOT NULL, count INTEGER NOT NULL, data TEXT, created TEXT, run_id INTEGER)""")
+
+
+@migrations()
+def m005_lightly(db: Database) -> None:
+    """LightlyStudio's data: collections (the root and its named annotation/caption children),
+    segmentation masks on annotations, and captions (sample metadata are properties).
+
+    The root collection ``default`` is its own dataset; annotations and captions live in child
+    collections whose id is ``<parent>/<name>``. ``captions.run_id``: the run that wrote it.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS lightly_collections (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+               "parent_id TEXT, sample_type TEXT NOT NULL, dataset_id TEXT NOT NULL, created TEXT NOT NULL, "
+               "UNIQUE (parent_id, name))")
+    db.execute("INSERT OR IGNORE INTO lightly_collections VALUES "
+               "('default', 'default', NULL, 'image', 'default', datetime('now'))")
+    if "segmentation_mask" not in db.table("annotations").columns_dict:
+        db.table("annotations").add_column("segmentation_mask", str)
+    db.execute("CREATE TABLE IF NOT EXISTS captions (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "collection_id TEXT NOT NULL, sample_id INTEGER NOT NULL, text TEXT NOT NULL, "
+               "created TEXT NOT NULL, run_id INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_captions_sample ON captions(sample_id)")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` up to the current schema (under the write lock, so concurrent openers agree)."""
     from .tx import write

@@ -117,8 +117,8 @@ class ExportPlugin(APlugin):
         session = Session(self._project)
         wanted = {i.id for i in instances}
         # filtered here: get_all(sample_ids=...) rebuilds a set per annotation (quadratic)
-        annotations = [a for a in annotation_resolver.get_all(session=session) if a.parent_sample_id in wanted]
-        labels = annotation_label_resolver.get_all(session=session, collection_id=self._project.collection_id)
+        annotations = [a for a in annotation_resolver.get_all(session=session).annotations if a.parent_sample_id in wanted]
+        labels = annotation_label_resolver.get_all(session=session, dataset_id=self._project.collection_id)
         return annotations, labels
 
     async def export(self, context: ActionContext, output: Path, what: ExportKind = ExportKind.groups,
@@ -226,7 +226,7 @@ class ExportPlugin(APlugin):
         cid = self._project.collection_id
         labels, created = {}, 0
         for name in coco.labels:
-            label = annotation_label_resolver.get_by_label_name(session=session, label_name=name, collection_id=cid)
+            label = annotation_label_resolver.get_by_label_name(session=session, label_name=name, dataset_id=cid)
             if label is None:
                 label = annotation_label_resolver.create(
                     session=session, label=AnnotationLabelCreate(annotation_label_name=name, dataset_id=cid))
@@ -239,7 +239,7 @@ class ExportPlugin(APlugin):
         samples = {inst.id for inst in matches.found.values()}
         seen = {key(a.parent_sample_id, a.annotation_label_id, AnnotationType(a.annotation_type).value,
                     (a.x, a.y, a.width, a.height))
-                for a in annotation_resolver.get_all(session=session) if a.parent_sample_id in samples}
+                for a in annotation_resolver.get_all(session=session).annotations if a.parent_sample_id in samples}
         new, duplicates, skipped = [], 0, 0
         for ann in coco.annotations:
             inst = matches.found.get(ann.image_id)

@@ -65,7 +65,7 @@ def stored_annotations(root: pathlib.Path) -> list[tuple]:
         names = {i.id: i.name for i in project.run(project.interface().get_instances())}
         return sorted((names[a.parent_sample_id], a.annotation_label_name, a.annotation_type.value, a.x, a.y,
                        a.width, a.height, a.confidence)
-                      for a in annotation_resolver.get_all(session=Session(project)))
+                      for a in annotation_resolver.get_all(session=Session(project)).annotations)
     finally:
         project.close()
 

@@ -1,4 +1,9 @@
-"""The LightlyStudio dialect as the core sees it: operators become ``ActionSpec``s and are executed."""
+"""The LightlyStudio dialect as the core sees it: operators become ``ActionSpec``s and are executed.
+
+Operators come from ``register_operators`` hooks, from scripts (``operator_registry.register``)
+and, unchanged, from LightlyStudio's own entry-point group ``lightly_studio.plugins`` (value: a
+``BaseOperator`` subclass, instantiated without arguments).
+"""
 
 from __future__ import annotations
 
@@ -18,16 +23,31 @@ if TYPE_CHECKING:
     from .registry import RegisteredOperator
 
 NAME = "operator"
+ENTRY_POINT_GROUP = "lightly_studio.plugins"
+_UNSUPPORTED_SCOPES = {"video", "video_frame", "group", "caption"}
 
 
 def operator_param(p: BaseParameter) -> ParamSpec:
-    """The spec of a LightlyStudio-style parameter."""
+    """The spec of a LightlyStudio-style parameter (a flag without default is ``False``)."""
     from ...specs import ParamSpec
+    from .lifecycle import Secret, is_secret
 
     kind = getattr(p, "kind", "str")
-    return ParamSpec(name=p.name, kind=kind, default=p.default, required=bool(p.required),
+    default = p.default
+    if kind == "bool" and default is None:
+        default = False
+    convert = None
+    columns = None
+    if kind == "table":
+        convert = p.coerce  # type: ignore[attr-defined]
+        columns = [operator_param(c) for c in p.columns]  # type: ignore[attr-defined]
+    secret = is_secret(p)
+    if secret:
+        convert = Secret
+    return ParamSpec(name=p.name, kind=kind, default=default, required=bool(p.required),
                      description=p.description or "", choices=list(getattr(p, "choices", None) or []) or None,
-                     min=getattr(p, "min", None), max=getattr(p, "max", None))
+                     min=getattr(p, "min", None), max=getattr(p, "max", None), convert=convert,
+                     columns=columns, secret=secret)
 
 
 def operator_spec(entry: RegisteredOperator) -> ActionSpec:
@@ -43,25 +63,38 @@ def operator_spec(entry: RegisteredOperator) -> ActionSpec:
 
 
 class LightlyDialect:
-    """Operators registered through ``register_operators`` (or by a script) on ``operator_registry``."""
+    """Operators registered through ``register_operators``, by a script, or in ``lightly_studio.plugins``."""
 
     name = NAME
     hookspecs = hookspecs
-    entry_point_groups: tuple[str, ...] = ()
+    entry_point_groups: tuple[str, ...] = (ENTRY_POINT_GROUP,)
 
     # -- loading -------------------------------------------------------------------------------
     def adopt(self, plugin: str, obj: Any) -> bool:
-        return False
+        """Take a ``BaseOperator`` subclass (LightlyStudio's entry-point value): instantiate it
+        without arguments and register it under ``plugin``."""
+        from .operators import BaseOperator
+
+        if not (isinstance(obj, type) and issubclass(obj, BaseOperator)):
+            return False
+        operator = obj()
+        operator_registry.current_plugin = plugin
+        try:
+            operator_registry.register(operator)
+        finally:
+            operator_registry.current_plugin = "script"
+        return True
 
     def collect(self, host: PluginHost, plugin: str) -> list[str]:
-        before = len(operator_registry.entries)
+        before = [e for e in operator_registry.entries if e.plugin == plugin]
+        count = len(operator_registry.entries)
         for impl in host.hookimpls("register_operators", plugin):
             operator_registry.current_plugin = plugin
             try:
                 impl.function(register=operator_registry.register)
             finally:
                 operator_registry.current_plugin = "script"
-        return [e.operator.name for e in operator_registry.entries[before:]]
+        return [e.operator.name for e in before + operator_registry.entries[count:]]
 
     def forget(self, plugin: str) -> None:
         operator_registry.entries[:] = [e for e in operator_registry.entries if e.plugin != plugin]
@@ -110,29 +143,46 @@ class LightlyDialect:
 
     # -- running -------------------------------------------------------------------------------
     def scope(self, spec: ActionSpec, selection: Selection) -> str:
+        """``image`` for a selection when supported, else the first supported scope; the selection
+        reaches every scope as LightlyStudio's current view (a ``SampleFilter``)."""
         from ...runner import RunRefused
 
         scopes = spec.scopes or ["root"]
-        if selection.instance_ids is not None:
-            if "image" not in scopes:
-                raise RunRefused(f"{spec.name!r} runs only in scope {', '.join(scopes)}, not on a selection "
-                                 "of images; drop --ids/--sha1/--folder/--tag/--from-run")
+        usable = [s for s in scopes if s not in _UNSUPPORTED_SCOPES]
+        if not usable:
+            raise RunRefused(f"{spec.name!r} runs only in scope {', '.join(scopes)}: videos, video frames, "
+                             "groups and caption collections are not supported by lightplug")
+        if selection.instance_ids is not None and "image" in usable:
             return "image"
-        return "root" if "root" in scopes else scopes[0]
+        return "root" if "root" in usable else usable[0]
 
     async def invoke(self, spec: ActionSpec, project: Project, params: dict[str, Any],
                      selection: Selection, scope: str) -> Any:
         import inspect
 
+        from .lifecycle import final_values, in_daemon_thread, start
         from .operators import ExecutionContext, OperatorScope, SampleFilter
         from .session import Session
 
+        op = spec.target
+        failed = start(op)
+        if failed is not None:
+            return failed
         ids = selection.instance_ids
         context = ExecutionContext(collection_id=project.collection_id,
                                    context_filter=SampleFilter(sample_ids=ids) if ids is not None else None,
                                    scope=OperatorScope(scope))
-        result = spec.target.execute(session=Session(project), context=context, parameters=params)
-        return await result if inspect.isawaitable(result) else result
+        values = final_values(list(op.parameters), params)
+        execute = op.execute
+        try:
+            if inspect.iscoroutinefunction(execute):
+                return await execute(session=Session(project), context=context, parameters=values)
+            result = await in_daemon_thread(lambda: execute(session=Session(project), context=context,
+                                                            parameters=values))
+            return await result if inspect.isawaitable(result) else result
+        except BaseException:
+            _drop_captions(project)  # the core reverts commits and annotations; captions are ours
+            raise
 
     def result_json(self, raw: Any) -> dict[str, Any]:
         from ...catalog import jsonable
@@ -141,6 +191,17 @@ class LightlyDialect:
         if isinstance(raw, OperatorResult):
             return {"success": bool(raw.success), "message": raw.message, "notifs": [], "groups": [], "value": None}
         return {"success": True, "message": None, "notifs": [], "groups": [], "value": jsonable(raw)}
+
+
+def _drop_captions(project: Project) -> None:
+    """Delete the captions the failed run wrote."""
+    from ...db.tx import write
+
+    run_id = project.current_run_id
+    if run_id is None or "captions" not in project.db.table_names():
+        return
+    with write(project.db):
+        project.db.execute("delete from captions where run_id = ?", [run_id])
 
 
 DIALECT = LightlyDialect()

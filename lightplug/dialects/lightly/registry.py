@@ -38,5 +38,18 @@ class OperatorRegistry:
         """Every registered operator, in registration order."""
         return [e.operator for e in self.entries]
 
+    def startup_all(self) -> None:
+        """Start every registered operator now (lightplug otherwise starts one before its first run)."""
+        from .lifecycle import start
+
+        for e in self.entries:
+            start(e.operator)
+
+    def shutdown_all(self) -> None:
+        """Stop every started operator (lightplug also does this when the process ends)."""
+        from .lifecycle import shutdown_all
+
+        shutdown_all()
+
 
 operator_registry = OperatorRegistry()

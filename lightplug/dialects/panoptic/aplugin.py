@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     from ...models import VectorType
     from ...project import Project
 
-HOOKS = ("vector_type", "vector", "similar", "group", "execute")
+HOOKS = ("vector_type", "vector", "similar", "group", "execute", "text_search", "map", "import", "export")
+"""The hook names Panoptic's interface uses; like Panoptic, ``add_action`` accepts any other string too."""
 
 
 @dataclass
@@ -43,10 +44,16 @@ class FunctionDescription:
 _PARAM_LINE = re.compile(r"^\s*(?::param\s+(?:\w+\s+)?(\w+):|(\w+)\s*(?:\([^)]*\))?\s*:)\s*(.*)$")
 
 
+_AT_PARAM = re.compile(r"^\s*@(\w+):\s?(.*)$")
+
+
 def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
-    """Description and per-parameter texts from a Sphinx (``:param x:``) or Google docstring."""
+    """Description and per-parameter texts from a Sphinx (``:param x:``), Google or Panoptic
+    (``@x: text``) docstring."""
     if not doc:
         return "", {}
+    if any(_AT_PARAM.match(line) for line in doc.splitlines()):
+        return _parse_at_params(doc)
     lines = inspect.cleandoc(doc).splitlines()
     description: list[str] = []
     params: dict[str, str] = {}
@@ -72,6 +79,22 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
             current = None
     text = " ".join(p for p in "\n".join(description).split("\n\n")[0].splitlines() if p)
     return text.strip(), params
+
+
+def _parse_at_params(doc: str) -> tuple[str, dict[str, str]]:
+    """Panoptic's convention: the description ends at the first ``@``; ``@name: text`` lines follow."""
+    head, _, _ = doc.partition("@")
+    params: dict[str, str] = {}
+    current: str | None = None
+    for line in inspect.cleandoc(doc[len(head):]).splitlines():
+        match = _AT_PARAM.match(line)
+        if match:
+            current = match.group(1)
+            params[current] = match.group(2).strip()
+        elif current and line.strip():
+            params[current] = (params[current] + " " + line.strip()).strip()
+    text = " ".join(line.strip() for line in inspect.cleandoc(head).split("\n\n")[0].splitlines() if line.strip())
+    return text, params
 
 
 def describe(function: Callable, plugin_name: str, hooks: list[str] | None) -> FunctionDescription:
@@ -141,6 +164,7 @@ class APlugin:
         self.params: Any = None
         self.registered_functions: list[FunctionDescription] = []
         self._functions: dict[str, Callable] = {}
+        self._vector_types: list[VectorType] | None = None
         self.data_path = project.plugin_data_path(name)
 
     @property
@@ -150,22 +174,77 @@ class APlugin:
 
     @property
     def vector_types(self) -> list[VectorType]:
-        """The vector types whose source is this plugin (always current)."""
+        """The vector types whose source is this plugin: current, unless a list was assigned."""
+        if self._vector_types is not None:
+            return self._vector_types
         from ...db import store
 
         return store.get_vector_types(self._project.db, source=self.name)
 
+    @vector_types.setter
+    def vector_types(self, value: list[VectorType]) -> None:
+        self._vector_types = list(value)
+
+    async def load_vector_types(self) -> list[VectorType]:
+        """Read this plugin's vector types again (``vector_types`` is then current)."""
+        self._vector_types = None
+        return self.vector_types
+
+    async def start(self) -> None:
+        """Called when the project loads the plugin: gives ``params`` their stored values, loads the
+        vector types, then awaits ``_start()``. Plugins that override it call ``await super().start()``."""
+        self._load_stored_params()
+        await self.load_vector_types()
+        await self._start()
+
     async def _start(self) -> None:
-        """Called when the project loads the plugin; override for set-up work."""
+        """Called by ``start()``; override for set-up work."""
+
+    async def update_params(self, params: Any) -> Any:
+        """Change some settings (a dict or a model), validate and store them; returns ``params``."""
+        from ...db import store
+
+        if self.params is None:
+            raise ValueError(f"plugin {self.name!r} has no settings (params) to update")
+        given = params.model_dump() if hasattr(params, "model_dump") else dict(params)
+        self.params = type(self.params).model_validate({**self.params.model_dump(), **given})
+        store.set_plugin_setting(self._project.db, self.name, params=self.params.model_dump(mode="json"))
+        return self.params
+
+    def get_description(self) -> dict[str, Any]:
+        """What Panoptic shows of a plugin: name, description, path, settings and actions."""
+        from ...catalog import jsonable
+
+        params = self.params.model_dump(mode="json") if hasattr(self.params, "model_dump") else None
+        return {"name": self.name, "description": inspect.getdoc(self) or "", "path": self.path,
+                "base_params": params, "registered_functions": jsonable(self.registered_functions)}
+
+    def _load_stored_params(self) -> None:
+        """Give ``params`` the settings stored for this plugin (``plugins config``); invalid ones are reported."""
+        import sys
+
+        from pydantic import BaseModel, ValidationError
+
+        from ...db import store
+
+        if not isinstance(self.params, BaseModel):
+            return
+        stored = store.plugin_setting(self._project.db, self.name)["params"]
+        if stored:
+            try:
+                self.params = type(self.params).model_validate({**self.params.model_dump(), **stored})
+            except ValidationError as exc:
+                print(f"lightplug: stored settings of {self.name!r} are invalid and were ignored: "
+                      f"{exc.errors()[0]['msg']}", file=sys.stderr)
 
     def add_action(self, function: Callable, description: FunctionDescription) -> FunctionDescription:
         """Register ``function`` as an action described by ``description``."""
         if not description.name:
             description.name = function.__name__
         description.id = f"{self.name}.{description.name}"
-        unknown = set(description.hooks) - set(HOOKS)
-        if unknown:
-            raise ValueError(f"unknown hook(s) {sorted(unknown)}; use any of {list(HOOKS)}")
+        bad = [h for h in description.hooks or [] if not isinstance(h, str)]
+        if bad:
+            raise TypeError(f"hooks are names (strings), not {bad!r}")
         self.registered_functions = [f for f in self.registered_functions if f.id != description.id]
         self.registered_functions.append(description)
         self._functions[description.id] = function

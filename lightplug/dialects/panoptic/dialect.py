@@ -40,7 +40,9 @@ def action_param(p: ParamDescription, project: Project | None, plugin: str | Non
     elif t is float:
         spec.kind = "float"
     elif isinstance(t, type) and issubclass(t, InputFile):
-        spec.kind, spec.convert = "file", InputFile
+        from .compat import InputFile as Base64File, PendingFile
+
+        spec.kind, spec.convert = "file", (PendingFile.of if issubclass(t, Base64File) else InputFile)
     elif isinstance(t, type) and issubclass(t, pathlib.PurePath):
         spec.kind, spec.convert = "path", pathlib.Path
     elif isinstance(t, type) and issubclass(t, enum.Enum):
@@ -64,10 +66,25 @@ def class_name(plugin: str, cls: type, count: int) -> str:
 
 
 def suggested_command(function_id: str, context: ActionContext | None) -> str:
-    """The shell command that runs a suggested follow-up action."""
+    """The shell command that runs a suggested follow-up action, with its context's ``ui_inputs``."""
+    import shlex
+
+    from ...models import VectorType
+    from .aplugin import APlugin
+
     command = f"lightplug run {function_id}"
     if context and context.instance_ids:
         command += " --ids " + ",".join(str(i) for i in context.instance_ids)
+    for key, value in (context.ui_inputs if context else {}).items():
+        if isinstance(value, VectorType):
+            value = value.id
+        elif isinstance(value, dict) and "id" in value:  # a vector type given as its fields
+            value = value["id"]
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        elif isinstance(value, APlugin) or value is None:
+            continue
+        command += f" --param {shlex.quote(f'{key}={value}')}"
     return command
 
 
@@ -126,14 +143,14 @@ class PanopticDialect:
         return [], []  # actions exist only once a class is started in a project
 
     def start_unit(self, project: Project, name: str) -> APlugin:
-        """Create plugin class ``name`` for ``project``, give it its stored settings, await ``_start()``."""
+        """Create plugin class ``name`` for ``project`` and await its ``start()`` (as Panoptic does:
+        stored settings, vector types, then ``_start()``)."""
         from ...host import contained
 
         cls = self._class(name)
         with contextlib.redirect_stdout(sys.stderr):
             plugin = cls(project=project, plugin_path=os.path.dirname(inspect.getfile(cls)), name=name)
-        _load_params(project, plugin)
-        project.run(contained(plugin._start()))
+        project.run(contained(plugin.start()))
         return plugin
 
     def unit_specs(self, project: Project, name: str, unit: Any, fill: bool) -> list[ActionSpec]:
@@ -157,7 +174,10 @@ class PanopticDialect:
                      selection: Selection, scope: str) -> Any:
         from .results import ActionContext
 
+        from .compat import InputFile as Base64File, PendingFile
+
         plugin, description = spec.target
+        params = {k: Base64File.from_path(v) if isinstance(v, PendingFile) else v for k, v in params.items()}
         result = plugin.function_for(description)(ActionContext(instance_ids=selection.instance_ids), **params)
         return await result if inspect.isawaitable(result) else result
 
@@ -183,25 +203,12 @@ class PanopticDialect:
                            "scores": jsonable(g.scores), "score": jsonable(g.score)})
         errors = [n for n in notifs if n["type"] == "error"]
         message = errors[0]["message"] if errors else (notifs[0]["message"] if notifs else None)
-        return {"success": not errors, "message": message, "notifs": notifs, "groups": groups,
-                "value": jsonable(raw.value)}
-
-
-def _load_params(project: Project, plugin: APlugin) -> None:
-    """Give ``plugin`` the settings stored for it (``plugins config``); invalid ones are reported."""
-    from pydantic import BaseModel, ValidationError
-
-    from ...db import store
-
-    if not isinstance(plugin.params, BaseModel):
-        return
-    stored = store.plugin_setting(project.db, plugin.name)["params"]
-    if stored:
-        try:
-            plugin.params = type(plugin.params).model_validate({**plugin.params.model_dump(), **stored})
-        except ValidationError as exc:
-            print(f"lightplug: stored settings of {plugin.name!r} are invalid and were ignored: "
-                  f"{exc.errors()[0]['msg']}", file=sys.stderr)
+        out = {"success": not errors, "message": message, "notifs": notifs, "groups": groups,
+               "value": jsonable(raw.value)}
+        for extra in ("datas", "urls"):  # Panoptic's other result fields, only when given
+            if getattr(raw, extra, None) is not None:
+                out[extra] = jsonable(getattr(raw, extra))
+        return out
 
 
 DIALECT = PanopticDialect()

@@ -9,8 +9,8 @@ from ...db import commits, store
 from ...db.tx import write
 from ...db import rows, runs
 from ...models import (
-    DbCommit, DeleteFolderConfirm, Folder, ImageInfo, ImageProperty, Instance, InstanceProperty, Property,
-    PropertyGroup, PropertyMode, PropertyType, Tag, Vector, VectorType,
+    DbCommit, DeleteFolderConfirm, Folder, ImageInfo, ImageProperty, ImagePropertyKey, Instance, InstanceProperty,
+    InstancePropertyKey, Map, Property, PropertyGroup, PropertyMode, PropertyType, Tag, Vector, VectorType,
 )
 from ...parallel import in_process, in_thread
 
@@ -85,6 +85,24 @@ class PluginProjectInterface:
                     seen[repr(vars(obj))] = obj
         return list(seen.values())
 
+    async def get_instance_property_values_from_keys(
+            self, keys: Sequence[InstancePropertyKey | InstanceProperty]) -> list[InstanceProperty]:
+        """The instance values stored for ``keys`` (property id and instance id each)."""
+        wanted = {(k.property_id, k.instance_id) for k in keys}
+        found = await self.get_instance_property_values(property_ids=sorted({p for p, _ in wanted}))
+        return [v for v in found if (v.property_id, v.instance_id) in wanted]
+
+    async def get_image_property_values_from_keys(
+            self, keys: Sequence[ImagePropertyKey | ImageProperty]) -> list[ImageProperty]:
+        """The image values stored for ``keys`` (property id and sha1 each)."""
+        wanted = {(k.property_id, k.sha1) for k in keys}
+        found = await self.get_image_property_values(property_ids=sorted({p for p, _ in wanted}))
+        return [v for v in found if (v.property_id, v.sha1) in wanted]
+
+    def get_project(self) -> Project:
+        """The project itself (lightplug's ``Project``)."""
+        return self._project
+
     async def get_vectors(self, type_id: int, sha1s: Sequence[str] | None = None) -> list[Vector]:
         """Vectors of one type (optionally only for ``sha1s``); ``data`` is 1-D float32."""
         return store.get_vectors(self._project.db, type_id, sha1s)
@@ -115,6 +133,20 @@ class PluginProjectInterface:
                         mode: PropertyMode | str = PropertyMode.id) -> Property:
         """A new property with a negative id."""
         return Property(self._project.next_temp_id(), name, PropertyType(type_), PropertyMode(mode))
+
+    async def get_or_create_property(self, property_name: str, property_type: PropertyType | str | None = None,
+                                     property_mode: PropertyMode | str | None = None) -> Property:
+        """The property named ``property_name`` (of that type and mode, when given), or a new one
+        with a negative id to write with a commit; ``ValueError`` if none exists and type or mode is missing."""
+        want_type = PropertyType(property_type) if property_type is not None else None
+        want_mode = PropertyMode(property_mode) if property_mode is not None else None
+        for prop in await self.get_properties():
+            if prop.name == property_name and want_type in (None, prop.type) and want_mode in (None, prop.mode):
+                return prop
+        if want_type is None or want_mode is None:
+            raise ValueError(f"no property named {property_name!r} exists, and no property_type and "
+                             "property_mode were given to create one")
+        return self.create_property(property_name, want_type, want_mode)
 
     def create_property_group(self, name: str) -> PropertyGroup:
         """A new property group with a negative id."""
@@ -162,7 +194,50 @@ class PluginProjectInterface:
         """Store a vector type and return it with its real id."""
         stored = store.add_vector_type(self._project.db, vec.source or self._source, vec.params)
         vec.id = stored.id
+        for plugin in self._plugins_of(stored.source):
+            await plugin.load_vector_types()
         return stored
+
+    def _plugins_of(self, source: str) -> list[APlugin]:
+        from .aplugin import APlugin
+
+        found = [p for p in getattr(self._project, "plugins", {}).values() if isinstance(p, APlugin)]
+        if self._plugin is not None and self._plugin not in found:
+            found.append(self._plugin)
+        return [p for p in found if p.name == source]
+
+    # -- maps -----------------------------------------------------------------------------
+    async def create_map(self, name: str, key: str, data: list) -> Map:
+        """A new map of this plugin with a negative id; ``data`` is ``[key, x, y, ...]`` and
+        ``key`` says what the keys are (``"sha1"`` or ``"id"``). Store it with ``add_map``."""
+        return Map(id=self._project.next_temp_id(), source=self._source, name=name, key=key,
+                   count=len(data) // 3, data=list(data))
+
+    async def add_map(self, point_map: Map) -> Map:
+        """Store ``point_map``; it is returned with its real id (deleted again if the run fails)."""
+        from ...db import maps
+
+        if point_map.data is not None and len(point_map.data) % 3:
+            raise ValueError(f"map data must be [key, x, y, ...]: {len(point_map.data)} items is not a multiple of 3")
+        return maps.add_map(self._project.db, point_map, run_id=self._project.current_run_id)
+
+    async def get_map(self, map_id: int) -> Map | None:
+        """The map with its points, or None."""
+        from ...db import maps
+
+        return maps.get_map(self._project.db, map_id)
+
+    async def list_maps(self) -> list[Map]:
+        """Every map, without its points (``data`` is None)."""
+        from ...db import maps
+
+        return maps.list_maps(self._project.db)
+
+    async def delete_map(self, map_id: int) -> None:
+        """Delete a map (nothing happens if there is none with that id)."""
+        from ...db import maps
+
+        maps.delete_map(self._project.db, map_id)
 
     async def add_vector(self, vector: Vector) -> Vector:
         """Store one vector (replacing an older one of the same type and sha1)."""
@@ -174,9 +249,11 @@ class PluginProjectInterface:
         store.add_vectors(self._project.db, vectors)
 
     # -- work -----------------------------------------------------------------------------
-    async def run_async(self, function: Callable, *args: Any) -> Any:
-        """Run blocking ``function(*args)`` in a worker thread."""
-        return await in_thread(function, *args)
+    async def run_async(self, function: Callable, *args: Any, **kwargs: Any) -> Any:
+        """Run blocking ``function(*args, **kwargs)`` in a worker thread."""
+        import functools
+
+        return await in_thread(functools.partial(function, *args, **kwargs))
 
     async def run_in_process(self, function: Callable, *args: Any) -> Any:
         """Run CPU-heavy, picklable ``function(*args)`` in the shared process pool (all cores)."""
@@ -186,8 +263,12 @@ class PluginProjectInterface:
         """Queue a background task; it runs, with a progress bar, before the command ends."""
         from .tasks import Task
 
+        from .tasks import TaskProject
+
         if not isinstance(task, Task):
             raise TypeError(f"add_task() takes a Task, not {type(task).__name__}")
+        if getattr(task, "_project", None) is None:
+            task.set_project(TaskProject(self._project))
         self._project.tasks.add(task)
 
     # -- events ---------------------------------------------------------------------------
@@ -200,5 +281,26 @@ class PluginProjectInterface:
         self._project.events.instances_import.append(callback)
 
     def on_folder_delete(self, callback: Callable[[DeleteFolderConfirm], Awaitable[None]]) -> None:
-        """Call ``callback(confirm)`` when a folder and its instances are removed."""
-        self._project.events.folder_delete.append(callback)
+        """Call ``callback(confirm)`` when a folder and its instances are removed (``callback()``
+        if it takes no argument: Panoptic's own listeners may ignore the event)."""
+        self._project.events.folder_delete.append(_ignoring_event(callback))
+
+
+def _ignoring_event(callback: Callable) -> Callable:
+    """``callback`` itself, or a wrapper dropping the event when ``callback`` takes no argument."""
+    import functools
+    import inspect
+
+    try:
+        takes_none = not inspect.signature(callback).parameters
+    except (TypeError, ValueError):
+        return callback
+    if not takes_none:
+        return callback
+
+    @functools.wraps(callback)
+    async def call(_event: Any) -> Any:
+        result = callback()
+        return await result if inspect.isawaitable(result) else result
+
+    return call

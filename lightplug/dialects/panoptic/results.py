@@ -14,6 +14,7 @@ class ActionContext:
     instance_ids: list[int] | None = None
     sha1s: list[str] | None = None
     ui_inputs: dict[str, Any] = field(default_factory=dict)
+    group_name: str | None = None
 
 
 @dataclass
@@ -83,8 +84,13 @@ class Notif:
 
 @dataclass
 class ActionResult:
-    """The result of an action: groups of images, notifications and a single value."""
+    """The result of an action: groups of images, notifications and a single value.
+
+    ``datas`` (rows of data) and ``urls`` are Panoptic's other fields; they are kept in the run's JSON.
+    """
 
     groups: list[Group] | None = None
     notifs: list[Notif] | None = None
     value: Any = None
+    datas: list[dict] | None = None
+    urls: list[str] | None = None
