@@ -6,13 +6,14 @@ operators or plugin functions directly.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 # Options every `lightplug run OP` command has; a parameter whose option would clash is set with --param.
 RESERVED_OPTIONS = frozenset({"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input",
-                              "--json", "--verbose", "-v", "--help", "-h"})
+                              "--interactive", "--json", "--verbose", "-v", "--help", "-h"})
 
 KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
          "own_vector_type", "table")
@@ -67,6 +68,8 @@ class ParamSpec:
             return None
         if self.kind == "table":
             return self._table(value)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ParameterError(f"{self.option} must be a finite number, got {value}")
         if self.min is not None and value < self.min:
             raise ParameterError(f"{self.option} must be at least {self.min}, got {value}")
         if self.max is not None and value > self.max:

@@ -34,6 +34,37 @@ def test_good_ids_still_select(example_cli, example_project):
     assert result["success"] and result["value"] == 3
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_numbers_are_refused(project, value):
+    from dataclasses import dataclass
+
+    from typer.testing import CliRunner
+
+    from lightplug import BaseOperator, FloatParameter, OperatorResult, operator_registry
+    from lightplug.cli import app
+    from lightplug.host import get_host, reset_host
+
+    @dataclass
+    class Ratio(BaseOperator):
+        name: str = "ratio"
+
+        @property
+        def parameters(self):
+            return [FloatParameter(name="ratio", default=0.5)]  # no bounds: Typer would catch it first
+
+        def execute(self, *, session, context, parameters):
+            return OperatorResult(success=True, message=str(parameters["ratio"]))
+
+    reset_host()
+    try:
+        operator_registry.register(Ratio())
+        get_host()
+        result = CliRunner().invoke(app, ["-C", str(project), "run", "ratio", "--ratio", value, "--no-input"])
+    finally:
+        reset_host()
+    assert result.exit_code == 2 and "must be a finite number" in result.output, result.output
+
+
 def test_json_output_is_strict(example_cli, example_project):
     import contextlib
     import io

@@ -44,7 +44,8 @@ def test_plugin_limit_env(installed_env, lp, tmp_path):
 
 
 def test_prompts_on_a_real_terminal(installed_env, lp, tmp_path):
-    """Every parameter not given is prompted for on a terminal; numbers are re-asked until valid."""
+    """On a terminal, --interactive asks for every parameter not given (numbers re-asked until valid);
+    without it only required parameters that have no value are asked."""
     sys.path.insert(0, str(Path(__file__).parent))
     import pexpect_like as pt
 
@@ -62,6 +63,10 @@ def test_prompts_on_a_real_terminal(installed_env, lp, tmp_path):
         "        return OperatorResult(True, repr(sorted(parameters.items())))\n"
         "operator_registry.register(Ask())\nstart_cli()\n")
     with pt.Terminal([str(installed_env / "python"), str(script), "-C", str(tmp_path), "run", "ask"]) as term:
+        quiet = term.read_all()  # every parameter has a default: nothing is asked without --interactive
+    assert "[('count', 2), ('loud', False), ('mode', 'a'), ('who', 'you')]" in quiet and "who" not in quiet.split("[")[0]
+    with pt.Terminal([str(installed_env / "python"), str(script), "-C", str(tmp_path), "run", "ask",
+                      "--interactive"]) as term:
         term.expect("who")
         term.send("Ada\n")
         term.expect("count")

@@ -88,6 +88,8 @@ def build_command(spec: ActionSpec) -> Any:
                                                  help="The groups of an earlier run (GROUP: number or name).")),
         ("param", list[str], typer.Option([], "--param", metavar="NAME=VALUE", help="Set any parameter (repeatable).")),
         ("no_input", bool, typer.Option(False, "--no-input", help="Never prompt; use defaults.")),
+        ("interactive", bool, typer.Option(False, "--interactive", help="On a terminal, ask for every parameter "
+                                           "not given (default: only required ones that have no value).")),
         ("as_json", bool, typer.Option(False, "--json", help="Print the result as JSON.")),
         ("verbose", bool, typer.Option(False, "--verbose", "-v", help="Show tracebacks of errors.")),
     ]
@@ -121,7 +123,7 @@ def _values(spec: ActionSpec, by_ident: dict, kwargs: dict) -> dict[str, Any]:
     for p in spec.params:
         if p.name in values:
             continue
-        if ask:
+        if ask and (kwargs["interactive"] or (p.required and p.default is None)):
             values[p.name] = P.check(p, P.prompt(p))
         elif p.default is not None:
             values[p.name] = P.check(p, p.default) if p.convert else p.default
