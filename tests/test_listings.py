@@ -58,3 +58,36 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
         reader.stdout.close()  # the reader goes away with most of the output unread
         assert reader.wait(timeout=60) == 0, fmt
         assert reader.stderr.read() == b"", fmt
+
+
+def test_annotations_and_captions_are_listed_filtered_and_exported(example_cli, example_project, tmp_path):
+    from lightplug import CaptionCreate, Project, caption_resolver
+
+    cli, project = example_cli, example_project
+    assert cli.json("-C", project, "run", "LightlyTrain: OD auto-labeling", "--no-input")["success"]
+    everything = cli.json("-C", project, "annotations", "list")
+    assert everything and f"{len(everything)} row(s)" in cli("-C", project, "annotations").stdout
+    label = everything[0]["label"]
+    by_label = cli.json("-C", project, "annotations", "list", "--label", label)
+    assert by_label == [a for a in everything if a["label"] == label]
+    assert cli.json("-C", project, "annotations", "list", "--type", "instance_segmentation") == []
+    first = cli.json("-C", project, "annotations", "list", "--ids", str(everything[0]["sample_id"]))
+    assert first and {a["sample_id"] for a in first} == {everything[0]["sample_id"]}
+    collection = everything[0]["collection_id"]
+    assert cli.json("-C", project, "annotations", "list", "--collection", collection) == everything
+
+    opened = Project(project)
+    try:
+        caption_resolver.create_many(session=opened.db, captions=[CaptionCreate(parent_sample_id=1, text="a cat")])
+    finally:
+        opened.close()
+    captions = cli.json("-C", project, "captions", "list")
+    assert [(c["sample_id"], c["text"]) for c in captions] == [(1, "a cat")]
+    assert cli.json("-C", project, "captions", "list", "--ids", "2") == []
+
+    coco = tmp_path / "coco.json"
+    assert cli("-C", project, "annotations", "export", "--output", coco).exit_code == 0
+    data = json.loads(coco.read_text())
+    assert len(data["annotations"]) == len(everything) and data["captions"] == [{"image_id": 1, "caption": "a cat"}]
+    assert {c["name"] for c in data["categories"]} == {a["label"] for a in everything}
+    assert cli("-C", project, "annotations", "export", "--format", "voc").exit_code == 2

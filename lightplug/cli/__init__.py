@@ -60,6 +60,10 @@ def _register() -> None:
     app.command("status")(show_cmds.status)
     for name, sub in data_cmds.apps.items():
         app.add_typer(sub, name=name)
+    from . import annotation_cmds
+
+    app.add_typer(annotation_cmds.annotations_app, name="annotations")
+    app.add_typer(annotation_cmds.captions_app, name="captions")
 
 
 _register()

@@ -110,4 +110,4 @@ def _make(noun: str) -> typer.Typer:
     return sub
 
 
-apps = {name: _make(name) for name in ("images", "tags", "properties", "vectors", "annotations")}
+apps = {name: _make(name) for name in ("images", "tags", "properties", "vectors")}
