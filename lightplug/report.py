@@ -154,3 +154,70 @@ def contact_sheet(groups: list[GroupView], size: int = 128, columns: int = 8,
         sheet.paste(band, (0, y))
         y += band.height
     return sheet
+
+
+def map_points(db: Any, point_map: Any) -> list[dict[str, Any]]:
+    """The points of a ``Map`` with their image: ``{key, x, y, id, path, name}`` (id/path None if gone)."""
+    from .db import store
+
+    data = list(point_map.data or [])
+    points = [{"key": data[i], "x": float(data[i + 1]), "y": float(data[i + 2])} for i in range(0, len(data) - 2, 3)]
+    keys = [p["key"] for p in points]
+    if point_map.key == "sha1":
+        found: dict[Any, Any] = {}
+        for candidate in store.get_instances(db, sha1s=[str(k) for k in keys]) if keys else []:
+            found.setdefault(candidate.sha1, candidate)
+    else:
+        found = {i.id: i for i in store.get_instances(db, ids=[int(k) for k in keys])} if keys else {}
+    for p in points:
+        instance = found.get(p["key"] if point_map.key == "sha1" else int(p["key"]))
+        p.update(id=instance.id if instance else None, path=instance.url if instance else None,
+                 name=instance.name if instance else f"(gone: {p['key']})")
+    return points
+
+
+def _scaled(points: list[dict[str, Any]], size: int, margin: int) -> list[tuple[float, float]]:
+    xs, ys = [p["x"] for p in points] or [0.0], [p["y"] for p in points] or [0.0]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    inner = size - 2 * margin
+    return [(margin + (p["x"] - min(xs)) / span * inner, margin + (max(ys) - p["y"]) / span * inner) for p in points]
+
+
+def map_png(title: str, points: list[dict[str, Any]], size: int = 1000, thumb: int = 40) -> Image.Image:
+    """The map as a picture: every point drawn as its image's thumbnail (a dot when it cannot be read)."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("RGB", (size, size + 24), "white")
+    draw = ImageDraw.Draw(canvas)
+    draw.text((8, 6), title[:160], fill="black")
+    places = _scaled(points, size, thumb)
+    members = [_Point(p.get("path")) for p in points]
+    for (x, y), image in zip(places, _thumbnails(members, thumb)):  # type: ignore[arg-type]
+        if image is None:
+            draw.ellipse([x - 3, y + 24 - 3, x + 3, y + 24 + 3], fill=(200, 40, 40))
+        else:
+            canvas.paste(image, (int(x - image.width / 2), int(y + 24 - image.height / 2)))
+    return canvas
+
+
+def map_html(title: str, points: list[dict[str, Any]], size: int = 800) -> str:
+    """A self-contained page: the map as an SVG scatter plot whose points link to their files."""
+    e = html.escape
+    circles = []
+    for p, (x, y) in zip(points, _scaled(points, size, 12)):
+        dot = (f"<circle cx='{x:.1f}' cy='{y:.1f}' r='5' data-id='{p['id']}'>"
+               f"<title>{e(p['name'])} ({p['x']:.3g}, {p['y']:.3g})</title></circle>")
+        circles.append(f"<a href='{e(_file_url(p['path']))}'>{dot}</a>" if p.get("path") else dot)
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>"
+            "<style>body{font:14px system-ui,sans-serif;margin:1.5em} circle{fill:#2a7;opacity:.75}"
+            "circle:hover{fill:#c33;opacity:1}</style></head><body>"
+            f"<h1>{e(title)}</h1><p>{len(points)} point(s); hover for the file name, click to open it.</p>"
+            f"<svg xmlns='http://www.w3.org/2000/svg' width='{size}' height='{size}' "
+            f"style='border:1px solid #ddd'>{''.join(circles)}</svg></body></html>")
+
+
+class _Point:
+    """What ``_thumbnails`` needs of a map point: its file."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path

@@ -101,3 +101,33 @@ def test_status_shows_the_project_on_one_screen(example_cli, example_project, cl
     example_cli("-C", example_project, "run", "raising.RaisingPlugin.tag_selection", "--ids", "1", "--no-input")
     human = example_cli("-C", example_project, "status").stdout
     assert f"Images: {len(images)}" in human and "Undo would revert: commit" in human and "instance values" in human
+
+
+def test_maps_are_listed_shown_and_drawn(cli, project, tmp_path):
+    from PIL import Image
+
+    from lightplug import Map, Project
+    from lightplug.db import maps
+
+    images = cli.json("-C", project, "images", "list")
+    opened = Project(project)
+    try:
+        data = [v for n, i in enumerate(images) for v in (i["id"], float(n), float(n % 3))]
+        maps.add_map(opened.db, Map(id=-1, source="tests", name="diagonal", key="id", count=len(images), data=data))
+    finally:
+        opened.close()
+    listed = cli.json("-C", project, "maps", "list")
+    assert [(m["id"], m["name"], m["count"]) for m in listed] == [(1, "diagonal", len(images))]
+    shown = cli.json("-C", project, "maps", "show", "1")
+    assert [p["path"] for p in shown["points"]] == [i["path"] for i in images]
+    assert cli("-C", project, "maps", "show", "9").exit_code == 2
+    picture, page = tmp_path / "map.png", tmp_path / "map.html"
+    assert cli("-C", project, "maps", "show", "1", "--png", picture, "--html", page).exit_code == 0
+    with Image.open(picture) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
+        assert colours is not None and len(colours) > 500  # thumbnails drawn at their points
+    text = page.read_text()
+    assert text.count("<circle") == len(images) and text.count("<a href='file://") == len(images)
+    if CHROMIUM:
+        dom = chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout
+        assert dom.count("<circle") == len(images)

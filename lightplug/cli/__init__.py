@@ -58,6 +58,7 @@ def _register() -> None:
     app.command("show")(show_cmds.show)
     app.command("report")(show_cmds.report)
     app.command("status")(show_cmds.status)
+    app.add_typer(show_cmds.maps_app, name="maps")
     for name, sub in data_cmds.apps.items():
         app.add_typer(sub, name=name)
     from . import annotation_cmds

@@ -134,3 +134,61 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
         text = (f"commit {step['id']} ({esc(step['source'] or '-')}): {esc(step['changes'])}" if step
                 else "nothing")
         out.print(f"{verb.capitalize()} would {'revert' if verb == 'undo' else 're-apply'}: {text}", soft_wrap=True)
+
+
+maps_app = typer.Typer(help="Maps of the images that plugins made (PaCMAP, UMAP, t-SNE, …).", no_args_is_help=True)
+
+
+@maps_app.command("list")
+def maps_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Every map: id, the plugin that made it, name and number of points."""
+    from ..db import maps
+
+    rows = [{"id": m.id, "source": m.source, "name": m.name, "key": m.key, "count": m.count}
+            for m in maps.list_maps(open_project(ctx, plugins=False).db)]
+    if as_json:
+        print_json(rows)
+        return
+    from .data_cmds import write_rows
+
+    write_rows(rows, ["id", "source", "name", "count"], None)
+
+
+@maps_app.command("show")
+def maps_show(ctx: typer.Context, map_id: int = typer.Argument(..., metavar="ID", help="The map's id (maps list)."),
+              png: Optional[Path] = typer.Option(None, "--png", metavar="FILE", help="Write the map as a picture "
+                                                 "of thumbnails at their points."),
+              html: Optional[Path] = typer.Option(None, "--html", metavar="FILE", help="Write a page with the map "
+                                                  "as a scatter plot whose points link to their files."),
+              limit: Optional[int] = typer.Option(20, "--limit", min=1, help="Points listed (with --json: all)."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """One map's points with their files; --png / --html draw it."""
+    from .. import report as R
+    from ..db import maps
+
+    project = open_project(ctx, plugins=False)
+    found = maps.get_map(project.db, map_id)
+    if found is None:
+        known = ", ".join(str(m.id) for m in maps.list_maps(project.db)) or "none"
+        fail(f"no map {map_id}; the maps are: {known} (see `lightplug maps list`)")
+    points = R.map_points(project.db, found)
+    title = f"Map {found.id}: {found.name} ({found.source})"
+    for target in (png, html):
+        if target is not None and ".lightplug" in target.resolve().parts:
+            fail(f"{target}: give a file outside the project's .lightplug folder")
+    if png is not None:
+        import io
+
+        buffer = io.BytesIO()
+        R.map_png(title, points).save(buffer, "PNG")
+        _write(png, buffer.getvalue())
+        stderr().print(esc(f"Wrote {png}."))
+    if html is not None:
+        _write(html, R.map_html(title, points).encode("utf-8"))
+        stderr().print(esc(f"Wrote {html}."))
+    if as_json:
+        print_json({"id": found.id, "source": found.source, "name": found.name, "key": found.key, "points": points})
+    elif png is None and html is None:
+        from .data_cmds import write_rows
+
+        write_rows(points[:limit], ["id", "x", "y", "path"], None, len(points))
