@@ -72,6 +72,15 @@ def wait_for(predicate, timeout: float = 60, every: float = 0.1) -> Any:
     raise AssertionError(f"still waiting after {timeout} s")
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def descendants(pid: int) -> list[int]:
     """Pids of the living processes whose parent chain leads to ``pid``."""
     parents: dict[int, int] = {}

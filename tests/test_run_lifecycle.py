@@ -9,7 +9,7 @@ import time
 import pytest
 
 from procs import (
-    FIXTURES, descendants, environment, interrupt, json_of, make_images, plugin_path, run, start, wait_for,
+    FIXTURES, alive, descendants, environment, interrupt, json_of, make_images, plugin_path, run, start, wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -31,14 +31,6 @@ def _running(root, env):
     return runs if runs and runs[0]["status"] == "running" else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
 def _vectors(root, env) -> int:
     return sum(v["vectors"] for v in json_of("-C", root, "vectors", "list", env=env))
 
@@ -58,7 +50,7 @@ def test_ctrl_c_stops_a_run_at_once_and_reverts_its_commits(setup):
     assert "Traceback" not in err and "Interrupted:" in err
     assert len([line for line in err.splitlines() if line.strip()]) <= 2, err
     assert "reverted 1 commit(s)" in err and out == ""
-    wait_for(lambda: not [pid for pid in workers if _alive(pid)], timeout=5)  # no worker left behind
+    wait_for(lambda: not [pid for pid in workers if alive(pid)], timeout=5)  # no worker left behind
     record = json_of("-C", root, "runs", "show", str(runs[0]["id"]), env=env)
     assert record["status"] == "interrupted" and record["finished"]
     assert json_of("-C", root, "properties", "list", env=env) == []  # the commit was reverted
