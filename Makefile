@@ -6,7 +6,7 @@ PLUGINS := $(sort $(dir $(wildcard builtin_plugins/*/pyproject.toml)))
 WHEELHOUSE := $(VENV)/wheelhouse
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-quick bench-core clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,7 +52,7 @@ PEERS := $(VENV)/peers
 $(PEERS)/imagededup/.installed: | $(BIN)/python
 	$(PYTHON) -m venv $(PEERS)/imagededup
 	$(PEERS)/imagededup/bin/pip install -q --no-deps imagededup  # its hashing needs no torch
-	$(PEERS)/imagededup/bin/pip install -q numpy pillow PyWavelets scipy scikit-learn tqdm matplotlib
+	$(PEERS)/imagededup/bin/pip install -q numpy pillow PyWavelets scipy scikit-learn tqdm matplotlib imagehash
 	touch $@
 
 $(PEERS)/cleanvision/.installed: | $(BIN)/python
@@ -60,7 +60,15 @@ $(PEERS)/cleanvision/.installed: | $(BIN)/python
 	$(PEERS)/cleanvision/bin/pip install -q cleanvision
 	touch $@
 
+# side by side with the peers, in one run: bench/results/*.json, docs/performance.md, a PNG plot
 bench: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed
+	$(BIN)/python bench/compare.py --full
+
+bench-quick: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed
+	$(BIN)/python bench/compare.py --quick
+
+# the older core figures and accuracy sweeps (start-up, import workers, plugin loading)
+bench-core: setup
 	$(BIN)/python bench/run.py
 
 clean:

@@ -47,17 +47,7 @@ except ImportError:  # not installed: use the source tree
     from lightplug_dedup import grouping, hashing
     from lightplug_dedup.plugin import DEFAULT_THRESHOLD
 
-IMAGEDEDUP_SCRIPT = r"""
-import importlib.util, json, os, sys, types
-root = os.path.dirname(importlib.util.find_spec("imagededup").origin)
-for sub in ("methods", "utils"):  # their __init__ files import torch; hashing does not need it
-    module = types.ModuleType("imagededup." + sub)
-    module.__path__ = [os.path.join(root, sub)]
-    sys.modules["imagededup." + sub] = module
-from imagededup.methods.hashing import PHash
-found = PHash(verbose=False).find_duplicates(image_dir=sys.argv[1], max_distance_threshold=10)
-json.dump(found, sys.stdout)
-"""
+from peers import IMAGEDEDUP as IMAGEDEDUP_SCRIPT  # noqa: E402 - the same script as the comparison
 
 
 def build_corpus(make_corpus: Path, n: int, seed: int, out: Path) -> Path:

@@ -58,7 +58,8 @@ _EXPORTS = {
     "group_by_sha1": _PANOPTIC + "compat", "Map": "models",
     "Project": "project", "Bounds": "specs",
     # compute layer
-    "map_images": "compute", "MapResult": "compute",
+    "map_images": "compute", "MapResult": "compute", "ImageFeature": "compute", "register_feature": "compute",
+    "map_feature": "compute", "feature_type": "compute", "DecodedImage": "compute",
     # data model
     "Folder": "models", "Instance": "models", "ImageInfo": "models", "Property": "models",
     "PropertyType": "models", "PropertyMode": "models", "PropertyGroup": "models", "Tag": "models",

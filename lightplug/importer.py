@@ -1,24 +1,33 @@
-"""Importing image files in place: scan, inspect (in parallel), record, announce."""
+"""Importing image files in place: scan, inspect (in parallel), record, announce.
+
+Each new file is read once, hashed (sha1) and decoded once, at the reduced size that the
+plugins' import-time features need (``compute.features``); those features run on the same
+pixels in the worker processes and their vectors are recorded with the images.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import io
+import itertools
 import os
+import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .models import ImageInfo, Instance
 
 if TYPE_CHECKING:
+    from .compute.features import FeatureSpec
+    from .imaging import DecodedImage
     from .project import Project
 
 _INLINE_LIMIT = 48  # below this many files, inspecting in-process beats starting workers
 BATCH_FILES = 500  # files recorded per write transaction
 BATCH_SECONDS = 1.0  # ... or at least this often, so Ctrl-C and other writers wait little
+KNOWN_LIMIT = 200_000  # known contents sent to workers (8 bytes each, with every chunk)
 
 
 @dataclass
@@ -68,56 +77,96 @@ def collect_files(paths: Iterable[Path], recursive: bool = True) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def average_hash(image) -> str:
-    """64-bit average hash of a Pillow image, as 16 hex digits."""
-    import numpy as np
-    from PIL import Image
-
-    small = np.asarray(image.convert("L").resize((8, 8), Image.Resampling.BOX), dtype=np.float32)
-    bits = (small > small.mean()).ravel()
-    return f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
+def inspect_file(path: str, specs: Sequence[FeatureSpec] = ()) -> tuple:
+    """``(path, info, None, features)`` for a readable image, ``(path, None, reason, {})`` otherwise."""
+    return inspect_chunk([path], specs)[0]
 
 
-def inspect_file(path: str) -> tuple[str, ImageInfo | None, str | None]:
-    """``(path, info, None)`` for a readable image, ``(path, None, reason)`` otherwise."""
+def _open(path: str, size: int | None) -> tuple[ImageInfo | None, DecodedImage | None, str | None]:
+    """Read, hash and decode one file once: ``(info, decoded, None)`` or ``(None, None, reason)``."""
     from PIL import Image, UnidentifiedImageError
+
+    from .imaging import average_hash, decode_image
 
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return path, None, f"unreadable file: {exc.strerror or exc}"
+        return None, None, f"unreadable file: {exc.strerror or exc}"
     if not data:
-        return path, None, "empty file"
+        return None, None, "empty file"
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            fmt, mode, (width, height) = image.format, image.mode, image.size
-            image.draft("RGB", (64, 64))
-            image.load()
-            ahash = average_hash(image)
+        decoded = decode_image(data, size, path=path)
+        ahash = average_hash(decoded)
     except UnidentifiedImageError:
-        return path, None, "not an image (format not recognised)"
+        return None, None, "not an image (format not recognised)"
     except Image.DecompressionBombError as exc:
-        return path, None, f"image too large: {exc}"
+        return None, None, f"image too large: {exc}"
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        return path, None, f"corrupt or truncated image: {exc}"
-    info = ImageInfo(sha1=hashlib.sha1(data).hexdigest(), width=width, height=height,
-                     format=fmt or "", mode=mode, ahash=ahash, file_size=len(data))
-    return path, info, None
+        return None, None, f"corrupt or truncated image: {exc}"
+    info = ImageInfo(sha1=hashlib.sha1(data).hexdigest(), width=decoded.width, height=decoded.height,
+                     format=decoded.format, mode=decoded.mode, ahash=ahash, file_size=len(data))
+    return info, decoded, None
 
 
-def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None) -> Iterator[tuple]:
-    """Inspect ``paths`` (with the process pool when there are many), yielding as results come."""
+def sha1_keys(sha1s: Iterable[str]) -> Any:
+    """Sorted uint64 keys (the first 16 hex digits) of ``sha1s``, for ``inspect_chunk(known=...)``."""
+    import numpy as np
+
+    return np.unique(np.array([int(s[:16], 16) for s in sha1s], dtype=np.uint64))
+
+
+def _is_known(sha1: str, known: Any) -> bool:
+    if known is None or not len(known):
+        return False
+    key = int(sha1[:16], 16)
+    at = int(known.searchsorted(key))
+    return at < len(known) and int(known[at]) == key
+
+
+def inspect_chunk(paths: Sequence[str], specs: Sequence[FeatureSpec] = (), known: Any = None) -> list[tuple]:
+    """Inspect files, decoding each once, and compute the features ``specs`` on the same pixels.
+
+    One ``(path, info, reason, features)`` per path: ``features`` maps a feature name to its
+    value's bytes (b"": no value). Contents whose key is in ``known`` (``sha1_keys``; the
+    project has them already) and repeated contents get no features. A picklable top-level
+    function (it runs in worker processes).
+    """
+    from .compute.features import decode_size, run_features
+
+    size = decode_size(specs)
+    opened = [_open(path, size) for path in paths]
+    seen: set[str] = set()
+    todo = []
+    for info, decoded, _ in opened:
+        fresh = info is not None and info.sha1 not in seen and not _is_known(info.sha1, known)
+        todo.append(decoded if fresh else None)
+        if info is not None:
+            seen.add(info.sha1)
+    values, errors = run_features(todo, specs) if specs else ([{} for _ in paths], {})
+    for name, error in errors.items():
+        print(f"lightplug: feature {name!r} failed on a chunk (computed again later): {error}", file=sys.stderr)
+    return [(path, info, reason, value) for path, (info, _, reason), value in zip(paths, opened, values)]
+
+
+def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None,
+                  specs: Sequence[FeatureSpec] = (), known: Any = None) -> Iterator[tuple]:
+    """Inspect ``paths`` in chunks (with the process pool when there are many), yielding per file."""
+    from .compute.features import FEATURE_CHUNK
+
+    chunks = [paths[s:s + FEATURE_CHUNK] for s in range(0, len(paths), FEATURE_CHUNK)]
     if len(paths) <= _INLINE_LIMIT:
-        results: Iterable[tuple] = map(inspect_file, paths)
+        results: Iterable[list[tuple]] = (inspect_chunk(c, specs, known) for c in chunks)
     else:
         from .parallel import process_pool
 
-        results = process_pool().map(inspect_file, paths, chunksize=16)
-    for result in results:
-        if on_done:
-            on_done()
-        yield result
+        results = process_pool().map(inspect_chunk, chunks, itertools.repeat(tuple(specs)),
+                                     itertools.repeat(known))
+    for chunk in results:
+        for result in chunk:
+            if on_done:
+                on_done()
+            yield result
 
 
 def _batches(results: Iterable[tuple], size: int, seconds: float) -> Iterator[list[tuple]]:
@@ -133,8 +182,25 @@ def _batches(results: Iterable[tuple], size: int, seconds: float) -> Iterator[li
         yield batch
 
 
-def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: ImportSummary) -> None:
-    """Record one batch of inspected files in one short write; files recorded already are skipped."""
+def _feature_types(project: Project) -> tuple[list[FeatureSpec], dict[str, int]]:
+    """The specs of the features to compute at this import, and the vector type id of each."""
+    from .compute.features import import_features
+    from .db import store
+
+    specs: list[FeatureSpec] = []
+    type_ids: dict[str, int] = {}
+    for plugin_name, feature in import_features(getattr(project, "plugins", {}) or {}):
+        vt = store.add_vector_type(project.db, plugin_name, dict(feature.params))  # found or made
+        spec = feature.spec()._replace(name=f"{plugin_name}/{feature.name}")
+        specs.append(spec)
+        type_ids[spec.name] = vt.id
+    return specs, type_ids
+
+
+def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: ImportSummary,
+            vectors: Sequence[tuple[int, str, bytes]] = ()) -> None:
+    """Record one batch of inspected files and their features' vectors in one short write;
+    files recorded already are skipped."""
     from .db import store
     from .db.tx import write
 
@@ -155,6 +221,8 @@ def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: Import
                                     sha1=info.sha1, url=path, width=info.width,
                                     height=info.height, ahash=info.ahash))
         added = store.add_instances(db, pending)
+        if vectors:
+            store.put_vector_bytes(db, vectors)
     summary.instances += added
     summary.already_known += len(pending) - len(added)  # recorded meanwhile by another process
 
@@ -173,13 +241,20 @@ def import_files(project: Project, files: list[str],
     new = [f for f in files if f not in known]
     summary.already_known = len(files) - len(new)
     summary.files_done = summary.already_known
+    specs, type_ids = _feature_types(project) if new else ([], {})
+    known_images = store.known_sha1s(project.db) if specs else []
+    # contents the project has are not computed again (up to KNOWN_LIMIT of them: the keys
+    # travel with every chunk; beyond, repeated contents are computed again, harmlessly)
+    known_keys = sha1_keys(known_images) if 0 < len(known_images) <= KNOWN_LIMIT else None
     try:
-        for batch in _batches(inspect_files(new, on_done), BATCH_FILES, BATCH_SECONDS):
-            summary.skipped += [Skipped(path, reason) for path, info, reason in batch if info is None]
+        for batch in _batches(inspect_files(new, on_done, specs, known_keys), BATCH_FILES, BATCH_SECONDS):
+            summary.skipped += [Skipped(path, reason) for path, info, reason, _ in batch if info is None]
             summary.files_done += len(batch)
-            good = [(path, info) for path, info, _ in batch if info is not None]
+            good = [(path, info) for path, info, _, _ in batch if info is not None]
+            vectors = {(type_ids[name], info.sha1): data for _, info, _, values in batch if info is not None
+                       for name, data in values.items()}
             if good:
-                _record(project, good, summary)
+                _record(project, good, summary, [(t, s, d) for (t, s), d in vectors.items()])
     except KeyboardInterrupt:
         summary.interrupted = True
     summary.imported = len(summary.instances)

@@ -387,7 +387,7 @@ def test_table_rows_and_secret_prompted_on_a_terminal(lightly_env, tmp_path, pho
     subprocess.run([str(lightly_env / "lightplug"), "-C", str(project), "import", str(photos)], check=True,
                    capture_output=True)
     argv = [str(lightly_env / "lightplug"), "-C", str(project), "run", "Prompt Segmentation", "--ids", "1-2",
-            "--no-bounding-boxes-only", "--collection-name", "typed", "--json"]
+            "--no-bounding-boxes-only", "--collection-name", "typed", "--json", "--interactive"]  # it has a default
     with pt.Terminal(argv) as term:
         term.expect("row 1 prompt")
         term.send("green\r")

@@ -123,7 +123,8 @@ def _values(spec: ActionSpec, by_ident: dict, kwargs: dict) -> dict[str, Any]:
     for p in spec.params:
         if p.name in values:
             continue
-        if ask and (kwargs["interactive"] or (p.required and p.default is None)):
+        needed = p.default in (None, "") and (p.required or p.secret)  # a credential is asked for too
+        if ask and (kwargs["interactive"] or needed):
             values[p.name] = P.check(p, P.prompt(p))
         elif p.default is not None:
             values[p.name] = P.check(p, p.default) if p.convert else p.default

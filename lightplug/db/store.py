@@ -215,3 +215,25 @@ def set_plugin_setting(db: Database, name: str, **values: Any) -> None:
         db.table("plugin_settings").upsert(
             {"name": name, "enabled": int(current["enabled"]), "params": rows.dumps(current["params"])},
             pk="name")
+
+
+def put_vector_bytes(db: Database, rows: Iterable[tuple[int, str, bytes]]) -> None:
+    """Store ``(type_id, sha1, raw bytes)`` vectors, replacing existing ones; call inside ``write``."""
+    db.conn.executemany("INSERT OR REPLACE INTO vectors (type_id, sha1, data) VALUES (?, ?, ?)",
+                        [(int(t), str(s), bytes(d)) for t, s, d in rows])
+
+
+def get_vector_bytes(db: Database, type_id: int, sha1s: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
+    """``(sha1, raw bytes)`` of the vectors of type ``type_id`` (of ``sha1s``, or all), in bulk."""
+    sql = "select sha1, data from vectors where type_id = ?"
+    if sha1s is None:
+        return [(r[0], r[1]) for r in db.execute(sql, [type_id]).fetchall()]
+    out: list[tuple[str, bytes]] = []
+    for part in chunked(list(sha1s)):
+        out += [(r[0], r[1]) for r in db.execute(f"{sql} and {_in('sha1', part)}", [type_id, *part]).fetchall()]
+    return out
+
+
+def known_sha1s(db: Database) -> list[str]:
+    """The sha1 of every image content recorded in the project."""
+    return [r[0] for r in db.execute("select sha1 from images").fetchall()]

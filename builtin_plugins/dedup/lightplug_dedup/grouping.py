@@ -4,9 +4,11 @@ Hashes are packed into ``uint64`` words (``pack_bits``). An image may carry seve
 *variants* (its hash, the hash of its mirror image, ...): codes have the shape
 ``(n, variants, words)``, and the distance between two images is the smallest Hamming
 distance over the variant pairs listed in ``compare`` (each pair is used both ways round,
-so the distance is symmetric). ``neighbour_pairs`` compares every image with every later
-one in blocks of rows (XOR + popcount), so memory stays bounded whatever the collection
-size; ``duplicate_pairs`` adds the colour check.
+so the distance is symmetric). ``neighbour_pairs`` finds every pair within the threshold:
+for 64-bit hashes through ``lightplug.compute.hamming``'s multi-index (time grows with the
+pairs found, not with n²), otherwise by comparing every image with every later one in
+blocks of rows (XOR + popcount), so memory stays bounded; ``duplicate_pairs`` adds the
+colour check.
 
 Pairs become groups in one of two ways: ``star_groups`` (what the plugin uses) puts every
 member next to its keeper; ``components`` (union-find) follows chains, which on large
@@ -77,6 +79,9 @@ def neighbour_pairs(codes: np.ndarray, threshold: int,
     codes = np.asarray(codes, dtype=np.uint64)
     if codes.ndim == 2:
         codes = codes[:, None, :]
+    pairs = _symmetric(compare)
+    if codes.shape[-1] == 1 and all(0 in pair for pair in pairs):
+        return indexed_pairs(codes, threshold, sorted({q for p, q in pairs if p == 0}))
     n = len(codes)
     rows = max(1, BLOCK_ELEMENTS // max(1, n * codes.shape[-1]))
     found_i, found_j, found_d = [], [], []
@@ -94,6 +99,28 @@ def neighbour_pairs(codes: np.ndarray, threshold: int,
         return empty, empty, empty
     return (np.concatenate(found_i).astype(np.int64), np.concatenate(found_j).astype(np.int64),
             np.concatenate(found_d).astype(np.int64))
+
+
+def indexed_pairs(codes: np.ndarray, threshold: int, variants: Sequence[int]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``neighbour_pairs`` for 64-bit codes ``(n, v, 1)`` through a Hamming index: the image hash
+    (variant 0) of every image against ``variants`` of every other image, both ways round."""
+    from lightplug.compute.hamming import HammingIndex
+
+    n = len(codes)
+    variants = list(variants)
+    base = np.ascontiguousarray(codes[:, variants, 0]).reshape(-1)  # image k, variant slot s: k * len + s
+    q, c, d = HammingIndex(base).search(np.ascontiguousarray(codes[:, 0, 0]), threshold)
+    other = c // len(variants)
+    keep = q != other
+    i, j, d = np.minimum(q, other)[keep], np.maximum(q, other)[keep], d[keep]
+    if not len(i):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    order = np.lexsort((d, j, i))  # per pair, the smallest distance first
+    i, j, d = i[order], j[order], d[order]
+    first = np.concatenate([[True], (i[1:] != i[:-1]) | (j[1:] != j[:-1])])
+    return i[first].astype(np.int64), j[first].astype(np.int64), d[first].astype(np.int64)
 
 
 def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:

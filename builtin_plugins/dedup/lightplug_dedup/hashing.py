@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 HASH_KINDS: tuple[str, ...] = ("phash", "dhash", "ahash", "whash")
 HASH_BITS = 64
@@ -36,37 +36,63 @@ CENTRE_MARGIN = 0.05
 #: side of the square grayscale array every image is reduced to
 GRAY_SIZE = 64
 #: size requested from the JPEG decoder (``Image.draft``); the decoder keeps at least this
-DRAFT_SIZE = 128
+DRAFT_SIZE = 64
 #: ITU-R BT.601 weights, the ones Pillow uses for "L" and JPEG uses for Y, Cb, Cr
 _RGB_TO_YCC = np.array([[0.299, 0.587, 0.114],
                         [-0.168736, -0.331264, 0.5],
                         [0.5, -0.418688, -0.081312]], dtype=np.float32)
 
-Image.MAX_IMAGE_PIXELS = None  # big scans are legitimate input; they are only ever reduced
+
+
+def gray_and_colour(rgb: Image.Image, size: int = GRAY_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """``(gray (size, size) float32, mean chroma (Cb, Cr))`` of an upright RGB(A) image (area average)."""
+    small = rgb if rgb.size == (size, size) else rgb.resize((size, size), Image.Resampling.BOX)
+    small = small if small.mode == "RGB" else small.convert("RGB")
+    ycc = np.asarray(small, dtype=np.float32) @ _RGB_TO_YCC.T
+    return np.ascontiguousarray(ycc[..., 0]), ycc[..., 1:].mean(axis=(0, 1))
+
+
+def packed_features(images: Sequence, kind: str = "phash") -> list[np.ndarray]:
+    """Feature function: per decoded image (``lightplug.compute.DecodedImage``), 40 bytes as
+    10 ``uint32``: the four ``VARIANTS`` hashes packed in 64-bit words, then the colour (2 float32)."""
+    from lightplug.imaging import square_stack
+
+    n = len(images)
+    if not n:
+        return []
+    rgb, _ = square_stack(images, GRAY_SIZE)  # alpha dropped, as convert("RGB") does
+    ycc = rgb.astype(np.float32) @ _RGB_TO_YCC.T
+    gray = np.ascontiguousarray(ycc[..., 0])
+    colour = np.ascontiguousarray(ycc[..., 1:].mean(axis=(1, 2)), dtype=np.float32)
+    bits = hash_variants(gray, kind).astype(bool)  # (n, 4, 64)
+    words = np.packbits(bits, axis=-1).reshape(n, 32)  # big-endian bit order, 8 bytes a variant
+    packed = np.concatenate([words, colour.view(np.uint8).reshape(n, 8)], axis=1)
+    return list(np.ascontiguousarray(packed).view(np.uint32))
+
+
+def unpack_features(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``packed_features`` rows ``(m, 10)`` uint32 as ``(codes (m, 4, 1) uint64, colour (m, 2))``."""
+    raw = np.ascontiguousarray(rows, dtype=np.uint32).view(np.uint8).reshape(len(rows), 40)
+    codes = np.ascontiguousarray(raw[:, :32]).view(np.uint64).reshape(len(rows), len(VARIANTS), 1)
+    colour = np.ascontiguousarray(raw[:, 32:]).view(np.float32).reshape(len(rows), 2)
+    return codes, colour
 
 
 def decode(path: str | os.PathLike, size: int = GRAY_SIZE,
            draft_size: int = DRAFT_SIZE) -> tuple[np.ndarray, np.ndarray] | None:
-    """Decode ``path``: ``(gray (size, size) float32, mean chroma (Cb, Cr) float32)``.
+    """Decode ``path`` as the host decodes images for features (``lightplug.imaging``):
+    ``(gray (size, size) float32, mean chroma (Cb, Cr) float32)``, or None when it cannot be decoded.
 
-    JPEGs are decoded at a reduced scale (``Image.draft``) no smaller than ``draft_size``;
-    EXIF orientation is applied and alpha dropped; the reduction is an area average.
-    Returns None when the file cannot be decoded.
+    JPEGs are decoded at a reduced scale no smaller than ``draft_size``; EXIF orientation is
+    applied and alpha dropped; the reduction is an area average.
     """
+    from lightplug.imaging import decode_image
+
     try:
-        with Image.open(path) as im:
-            if im.format == "JPEG" and draft_size:
-                im.draft("RGB", (draft_size, draft_size))
-            im = ImageOps.exif_transpose(im)
-            if im.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
-                arr = np.asarray(im, dtype=np.float32)
-                top = float(arr.max()) or 1.0
-                im = Image.fromarray((arr * (255.0 / top)).astype(np.uint8), "L")
-            rgb = im.convert("RGB").resize((size, size), Image.Resampling.BOX)
+        decoded = decode_image(str(path), draft_size)
+        return gray_and_colour(decoded.resized(size, size), size)
     except Exception:  # noqa: BLE001 - any decoder error means "no hash for this file"
         return None
-    ycc = np.asarray(rgb, dtype=np.float32) @ _RGB_TO_YCC.T
-    return np.ascontiguousarray(ycc[..., 0]), ycc[..., 1:].mean(axis=(0, 1))
 
 
 @lru_cache(maxsize=64)

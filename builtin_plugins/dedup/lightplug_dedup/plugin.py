@@ -15,12 +15,18 @@ from lightplug import (
     ActionContext, ActionResult, APlugin, DbCommit, Instance, InstanceProperty, Notif,
     NotifFunction, NotifType, PropertyMode, PropertyType,
 )
+from lightplug.compute import ImageFeature, register_feature
 
 #: default largest Hamming distance between near duplicates (``grouping.DEFAULT_THRESHOLD``)
 DEFAULT_THRESHOLD = 4
 MAX_THRESHOLD = 64
 TAG_PROPERTY = "duplicate"
 TAG_VALUE = "duplicate"
+#: bump when hashes computed by this code would differ from stored ones
+VERSION = 2
+#: the hashes' input: the decoded image (both sides at least this many pixels, JPEG draft)
+#: area-averaged to 64 x 64, the square the host shares between features
+DECODE_SIZE = 64
 
 
 class HashMethod(str, Enum):
@@ -39,6 +45,13 @@ class DedupParams(BaseModel):
     import_method: HashMethod = HashMethod.phash
 
 
+def hash_feature(images: list, kind: str) -> list:
+    """Feature function (runs where the host decoded the images): ``hashing.packed_features``."""
+    from . import hashing
+
+    return hashing.packed_features(images, kind)
+
+
 def _by_sha1(instances: list[Instance]) -> dict[str, list[Instance]]:
     out: dict[str, list[Instance]] = {}
     for inst in sorted(instances, key=lambda i: i.id):
@@ -52,17 +65,26 @@ class DedupPlugin(APlugin):
     def __init__(self, project: Any, plugin_path: str, name: str) -> None:
         super().__init__(name=name, project=project, plugin_path=plugin_path)
         self.params = DedupParams()
-        self.project.on_instances_import(self.on_import)
+        # one feature per hash kind; the host computes the chosen one at import
+        self.features = {kind.value: register_feature(self, ImageFeature(
+            name=kind.value, function=hash_feature, args=(kind.value,), size=DECODE_SIZE,
+            dtype="uint32", params=self.hash_params(kind.value), when=self._on_import(kind.value)))
+            for kind in HashMethod}
         self.find_action = self.add_action_easy(self.find_duplicates, ["group"])
         self.tag_action = self.add_action_easy(self.tag_duplicates, ["execute"])
 
-    async def on_import(self, instances: list[Instance]) -> None:
-        """Queue hashing of the new images (one task per chunk, run in worker processes)."""
-        if not self.params.hash_on_import or not instances:
-            return
-        from . import features
+    @staticmethod
+    def hash_params(kind: str) -> dict:
+        """The params of the vector type holding ``kind`` hashes (and colours)."""
+        return {"dedup": kind, "bits": 64, "variants": ["image", "mirror", "centre", "centre_mirror"],
+                "centre_margin": 0.05, "colour": ["cb", "cr"], "layout": "packed", "version": VERSION}
 
-        features.queue_hashing(self, HashMethod(self.params.import_method).value, instances)
+    def _on_import(self, kind: str) -> Any:
+        return lambda: bool(self.params.hash_on_import) and HashMethod(self.params.import_method).value == kind
+
+    def feature(self, kind: str) -> ImageFeature:
+        """The registered feature of hash ``kind``."""
+        return self.features[HashMethod(kind).value]
 
     async def find_duplicates(self, context: ActionContext, method: HashMethod = HashMethod.phash,
                               threshold: Annotated[int, Bounds(ge=0, le=64)] = DEFAULT_THRESHOLD, mirror: bool = True,
@@ -128,22 +150,26 @@ class DedupPlugin(APlugin):
         return report.build_groups(by_sha1, stars), hashed, unreadable
 
     async def tag_duplicates(self, context: ActionContext) -> ActionResult:
-        """Tag images 'duplicate' (an undoable commit); with no selection, find them first.
+        """Tag images 'duplicate' (an undoable commit), never the image a group keeps.
 
-        Run it on the ids that find_duplicates suggests: every image of each group but the
-        one to keep. With no selection, it finds duplicates with the default settings.
+        It finds the duplicate groups of the whole project (default settings) and tags their
+        other images: all of them with no selection, else those of the selection. An image that
+        a group keeps is never tagged, even when selected (``--from-run`` selects whole groups).
         """
-        ids = context.instance_ids
-        if ids is None:
-            groups, _, _ = await self._find(context, HashMethod.phash.value, DEFAULT_THRESHOLD,
-                                            True, True, True)
-            ids = [o.id for g in groups for o in g.others]
-        tagged = await self._tag(sorted(set(ids)))
+        groups, _, _ = await self._find(ActionContext(), HashMethod.phash.value, DEFAULT_THRESHOLD,
+                                        True, True, True)
+        others = {o.id for g in groups for o in g.others}
+        keepers = {g.keep.id for g in groups}
+        selected = None if context.instance_ids is None else set(context.instance_ids)
+        ids = sorted(others if selected is None else selected & others)
+        spared = len(selected & keepers) if selected is not None else 0
+        tagged = await self._tag(ids)
+        kept = f"; {spared} selected image(s) are the ones their group keeps and were not tagged" if spared else ""
         return ActionResult(
             notifs=[Notif(NotifType.INFO, name="tagged",
                           message=f"tagged {tagged} image(s) '{TAG_VALUE}' "
-                                  f"({len(ids) - tagged} already were); `lightplug undo` reverts it")],
-            value={"tagged": tagged, "property": TAG_PROPERTY, "tag": TAG_VALUE})
+                                  f"({len(ids) - tagged} already were){kept}; `lightplug undo` reverts it")],
+            value={"tagged": tagged, "property": TAG_PROPERTY, "tag": TAG_VALUE, "spared_keepers": spared})
 
     async def _tag(self, ids: list[int]) -> int:
         """Add the duplicate tag to instances ``ids`` in one undoable commit; returns how many."""

@@ -74,7 +74,7 @@ def test_tag_duplicates_then_undo(loaded, run, cli):
     found = run(loaded, "find_duplicates")
     ids = found["notifs"][0]["functions"][0]["instance_ids"]
     tagged = run(loaded, "dedup.tag_duplicates", "--ids", ",".join(map(str, ids)))
-    assert tagged["value"] == {"tagged": len(ids), "property": "duplicate", "tag": "duplicate"}
+    assert tagged["value"] == {"tagged": len(ids), "property": "duplicate", "tag": "duplicate", "spared_keepers": 0}
 
     def tag_rows():
         return json.loads(cli("-C", loaded, "tags", "list", "--json").stdout)
@@ -90,6 +90,21 @@ def test_tag_duplicates_then_undo(loaded, run, cli):
 def test_tag_duplicates_without_selection_finds_them_first(loaded, run, cli):
     tagged = run(loaded, "tag_duplicates")
     assert tagged["value"]["tagged"] == 7
+
+
+def test_tag_duplicates_never_tags_a_keeper(loaded, run, cli):
+    """--from-run selects whole groups, keepers included; a folder selects everything: in both
+    cases only the other images are tagged, so every group keeps one untagged copy."""
+    found = run(loaded, "find_duplicates")
+    keepers = {g["ids"][0] for g in found["groups"]}
+    tagged = run(loaded, "tag_duplicates", "--from-run", str(found["run_id"]))
+    assert tagged["value"]["tagged"] == 7 and tagged["value"]["spared_keepers"] == len(keepers)
+    rows = json.loads(cli("-C", loaded, "images", "list", "--tag", "duplicate", "--json").stdout)
+    assert {r["id"] for r in rows}.isdisjoint(keepers) and len(rows) == 7
+    assert cli("-C", loaded, "undo").exit_code == 0
+    folder = str(Path(rows[0]["path"]).parent)
+    everything = run(loaded, "tag_duplicates", "--folder", folder)
+    assert everything["value"]["tagged"] == 7
 
 
 def test_options(loaded, run, names):
@@ -140,11 +155,11 @@ def test_only_new_images_are_hashed(project, cli, run, imported, photos, tmp_pat
     shutil.copy(photos["p5"], tmp_path / "later" / "p5_again.jpg")  # known content, new file
 
     imported(project, photos["p1"].parent)
-    assert vector_counts(cli, project) == {"phash": 13, "colour": 13}  # 15 files, 13 contents
+    assert vector_counts(cli, project) == {"phash": 13}  # 15 files, 13 contents
     assert run(project, "find_duplicates")["value"]["hashed"] == 0
     added = imported(project, later["p20"].parent)
     assert (added["imported"], added["new_images"]) == (3, 2)
-    assert vector_counts(cli, project) == {"phash": 15, "colour": 15}
+    assert vector_counts(cli, project) == {"phash": 15}
     out = run(project, "find_duplicates")
     assert out["value"]["hashed"] == 0
     assert len(out["groups"]) == 5  # p5 and its new copy joined the four families
@@ -160,4 +175,4 @@ def test_hashing_on_demand_is_cached(project, cli, run, imported, photos, tmp_pa
     imported(project, later["p20"].parent)
     out = run(project, "find_duplicates")
     assert out["value"]["hashed"] == 2
-    assert vector_counts(cli, project) == {"phash": 15, "colour": 15}
+    assert vector_counts(cli, project) == {"phash": 15}

@@ -19,9 +19,16 @@ class ExportError(Exception):
     """An export or import that cannot be done; the message tells the user what to change."""
 
 
-def check_output(output: Path) -> Path:
-    """``output`` as an absolute path, or ``ExportError`` when it cannot be a file we write."""
+def check_output(output: Path, project_dir: Path | None = None) -> Path:
+    """``output`` as an absolute path, or ``ExportError`` when it cannot be a file we write: a
+    folder, a missing folder, or anything inside the project's ``project_dir`` (``.lightplug/``,
+    where the live database is), through links too."""
     path = Path(output).expanduser().absolute()
+    if project_dir is not None:
+        inside = Path(project_dir).resolve()
+        if path.resolve() == inside or inside in path.resolve().parents:
+            raise ExportError(f"{path} is inside the project's {inside.name} folder (its database and "
+                              "plugin data); write the export somewhere else")
     if path.is_dir():
         raise ExportError(f"{path} is a directory; give a file name, e.g. {path / 'export.csv'}")
     if not path.parent.is_dir():

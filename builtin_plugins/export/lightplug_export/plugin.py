@@ -136,7 +136,7 @@ class ExportPlugin(APlugin):
         try:
             if run_id < 0:
                 raise ExportError(f"--run-id must be a run id, or 0 for the latest run; got {run_id}")
-            path = check_output(Path(output))
+            path = check_output(Path(output), self._project.dir)
             if fmt is ExportFormat.auto:
                 fmt = ExportFormat.json if path.suffix.lower() == ".json" else ExportFormat.csv
             if fmt is ExportFormat.coco and what is not ExportKind.annotations:

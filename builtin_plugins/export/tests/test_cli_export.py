@@ -256,6 +256,14 @@ def test_bad_outputs(cli, project, run, tmp_path) -> None:
     assert "does not exist" in out["message"]
     out = run(project, "export", "--output", "/proc/lightplug-export.csv", code=1)
     assert out["message"].startswith("cannot write /proc/lightplug-export.csv")
+    database = project / ".lightplug" / "project.db"
+    before = database.read_bytes()
+    for target in (database, project / ".lightplug" / "plugin_data" / "x.csv"):
+        out = run(project, "export", "--output", target, code=1)
+        assert "inside the project's .lightplug folder" in out["message"]
+    (tmp_path / "link").symlink_to(project / ".lightplug")
+    assert "inside the project" in run(project, "export", "--output", tmp_path / "link" / "project.db", code=1)["message"]
+    assert database.read_bytes()[:16] == before[:16] == b"SQLite format 3\x00"
     assert cli("-C", project, "run", "export").exit_code == 2  # --output is required
     assert cli("-C", project, "run", "export", "--output", "x.csv", "--what", "everything").exit_code == 2
     assert cli("-C", project, "run", "export", "--output", "x.csv", "--format", "xml").exit_code == 2

@@ -21,11 +21,16 @@ Changing these rules means bumping ``plugin.VERSION``, so that stored hues are r
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
+if TYPE_CHECKING:
+    from lightplug.imaging import DecodedImage
+
 SIZE = 128
+FEATURE_SIZE = 64  # the square the host's decoded images are reduced to for features
 GRAYSCALE = -1.0
 COLOURED_CHROMA = 0.08  # about 20 of 255 levels: above JPEG chroma noise on grey images
 MIN_COLOURED_FRACTION = 0.02
@@ -40,7 +45,7 @@ def rgb_to_hue_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     rgb = np.asarray(rgb)
     shape = rgb.shape[:-1]
     scale = np.float32(1 / 255) if rgb.dtype == np.uint8 else np.float32(1)
-    r, g, b = rgb.reshape(-1, 3).T.astype(np.float32) * scale  # one contiguous plane per channel
+    r, g, b = np.ascontiguousarray(rgb.reshape(-1, 3).T, dtype=np.float32) * scale  # one plane per channel
     high = np.maximum(np.maximum(r, g), b)
     chroma = high - np.minimum(np.minimum(r, g), b)
     safe = np.where(chroma > 0, chroma, np.float32(1))
@@ -99,15 +104,75 @@ def load_pixels(path: str, size: int = SIZE) -> tuple[np.ndarray, np.ndarray | N
     return pixels, None
 
 
-def hue_of_file(path: str, size: int = SIZE) -> HueResult:
-    """``(hue, None)`` for a readable image, ``(nan, reason)`` for a file that cannot be decoded."""
+def pixels_of(image: DecodedImage, size: int = FEATURE_SIZE) -> tuple[np.ndarray, np.ndarray | None]:
+    """RGB pixels of an image the host decoded, area-averaged to ``size`` x ``size`` (the square
+    shared with the other features: a hue histogram does not need the aspect ratio), and its alpha."""
+    pixels = np.asarray(image.resized(size, size))
+    if pixels.shape[-1] == 4:
+        return pixels[..., :3], pixels[..., 3]
+    return pixels, None
+
+
+def _circulant(sigma: float) -> np.ndarray:
+    """``(360, 360)`` matrix: ``hist @ M`` is the circular Gaussian smoothing of ``hist``."""
+    kernel = _gaussian_kernel(sigma)
+    pad = len(kernel) // 2
+    m = np.zeros((360, 360))
+    for offset, weight in zip(range(-pad, pad + 1), kernel):
+        m[(np.arange(360) + offset) % 360, np.arange(360)] += weight
+    return m
+
+
+_SMOOTH = _circulant(SMOOTH_DEGREES)
+
+
+def dominant_hues(rgb: np.ndarray, alpha: np.ndarray | None = None) -> np.ndarray:
+    """``dominant_hue`` of a batch ``(n, h, w, 3)`` (alpha ``(n, h, w)`` or None) at once: ``(n,)``."""
+    n = len(rgb)
+    hue, chroma = rgb_to_hue_chroma(np.asarray(rgb).reshape(n, -1, 3))
+    cover = (np.ones_like(chroma) if alpha is None
+             else np.asarray(alpha, np.float32).reshape(n, -1) / np.float32(255))
+    total = cover.sum(axis=1)
+    coloured = (cover * (chroma >= COLOURED_CHROMA)).sum(axis=1)
+    weight = chroma * cover
+    bins = np.minimum(hue.astype(np.int64), 359) + 360 * np.arange(n)[:, None]
+    hist = np.bincount(bins.ravel(), weights=weight.ravel(), minlength=360 * n).reshape(n, 360)
+    peak = np.argmax(hist @ _SMOOTH, axis=1).astype(np.float32) + np.float32(0.5)
+    offset = hue - peak[:, None]
+    offset[offset > 180] -= np.float32(360)
+    offset[offset < -180] += np.float32(360)
+    w = np.where(np.abs(offset) <= PEAK_WINDOW, weight, np.float32(0)).astype(np.float64)
+    sums = w.sum(axis=1)
+    shift = (offset * w).sum(axis=1) / np.where(sums > 0, sums, 1.0)
+    out = (peak + shift) % 360.0
+    gray = (total <= 0) | (coloured < MIN_COLOURED_FRACTION * np.where(total > 0, total, 1))
+    return np.where(gray, GRAYSCALE, out)
+
+
+def hues_of_images(images: Sequence[DecodedImage], size: int = FEATURE_SIZE) -> list[np.ndarray]:
+    """Feature function: the dominant hue of each decoded image (all at once), a 1-value vector each."""
+    from lightplug.imaging import square_stack
+
+    if not images:
+        return []
+    rgb, alpha = square_stack(images, size)
+    return list(dominant_hues(rgb, alpha).astype(np.float32).reshape(-1, 1))
+
+
+def hue_of_file(path: str, size: int = FEATURE_SIZE) -> HueResult:
+    """``(hue, None)`` for a readable image, ``(nan, reason)`` for a file that cannot be decoded.
+
+    Decoded as the host decodes images for features, so the value is the one stored at import.
+    """
+    from lightplug.imaging import decode_image
+
     try:
-        rgb, alpha = load_pixels(path, size)
+        rgb, alpha = pixels_of(decode_image(path, size), size)
     except Exception as exc:  # noqa: BLE001 - any decoding problem is reported, not raised
         return float("nan"), f"{type(exc).__name__}: {exc}"
     return dominant_hue(rgb, alpha), None
 
 
-def hues_of_files(paths: Sequence[str], size: int = SIZE) -> list[HueResult]:
+def hues_of_files(paths: Sequence[str], size: int = FEATURE_SIZE) -> list[HueResult]:
     """``hue_of_file`` for each of ``paths`` (one call per worker chunk)."""
     return [hue_of_file(p, size) for p in paths]

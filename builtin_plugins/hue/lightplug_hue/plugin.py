@@ -9,22 +9,22 @@ numpy and Pillow are only imported by ``compute`` and ``grouping``, which load o
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 from lightplug import (
     Bounds,
     ActionContext, ActionResult, APlugin, Group, Instance, Notif, NotifFunction, NotifType, Score,
-    ScoreList, Task, map_images,
+    ScoreList,
 )
+from lightplug.compute import ImageFeature, feature_type, map_feature, register_feature
 
 if TYPE_CHECKING:
     from lightplug import Project
 
-CHUNK = 128  # images per import task
 MODEL = "dominant_hue"
-VERSION = 1  # of the rules in ``compute``; a new version gets a new vector type, so hues are recomputed
+VERSION = 2  # of the rules in ``compute``; a new version gets a new vector type, so hues are recomputed
+SIZE = 64  # the hue is measured on the image area-averaged to SIZE x SIZE pixels
 GRAYSCALE_GROUP = "Grayscale (no dominant hue)"
 
 
@@ -33,21 +33,11 @@ def _degrees(hue: float) -> float:
     return round(hue, 2) % 360.0
 
 
-class HueTask(Task):
-    """Computes and stores the hue vectors of one chunk of newly imported images."""
+def hue_feature(images: list, size: int = SIZE) -> list:
+    """Feature function (runs where the host decoded the images): ``compute.hues_of_images``."""
+    from . import compute
 
-    def __init__(self, plugin: HuePlugin, instances: list[Instance]) -> None:
-        super().__init__(priority=False)
-        self.plugin = plugin
-        self.instances = instances
-        self.name = "Hue vectors"
-        self.key = f"{plugin.name}.hue"
-
-    async def run(self) -> None:
-        """Compute the vectors still missing for this chunk and report unreadable files."""
-        outcome = await self.plugin.compute_missing(self.instances)
-        for path, reason in outcome["failed"]:
-            print(f"{self.plugin.name}: cannot read {path}: {reason}", file=sys.stderr)
+    return compute.hues_of_images(images, size)
 
 
 class HuePlugin(APlugin):
@@ -58,23 +48,20 @@ class HuePlugin(APlugin):
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
         self.params = HueParams()
-        self.project.on_instances_import(self.on_import)
+        # computed by the host at import, on the pixels it decodes once for every plugin
+        self.feature = register_feature(self, ImageFeature(
+            name=MODEL, function=hue_feature, args=(SIZE,), size=SIZE, params=self._type_params(),
+            when=lambda: bool(self.params.compute_on_import)))
         self.compute_fn = self.add_action_easy(self.compute_hue, ["vector"])
         self.groups_fn = self.add_action_easy(self.hue_groups, ["group"])
 
     async def _start(self) -> None:
         """Create this plugin's vector type on first use in a project."""
-        if self._vector_type_id() is None:
-            vec_type = self.project.create_vector_type(
-                {"model": MODEL, "version": VERSION, "dimensions": 1, "unit": "degrees",
-                 "grayscale": -1.0})
-            await self.project.add_vector_type(vec_type)
+        await feature_type(self, self.feature)
 
-    def _vector_type_id(self) -> int | None:
-        for vt in self.vector_types:
-            if vt.params.get("model") == MODEL and vt.params.get("version") == VERSION:
-                return vt.id
-        return None
+    @staticmethod
+    def _type_params() -> dict:
+        return {"model": MODEL, "version": VERSION, "dimensions": 1, "unit": "degrees", "grayscale": -1.0}
 
     # -- computing ------------------------------------------------------------------------
     async def compute_missing(self, instances: Sequence[Instance], force: bool = False,
@@ -84,28 +71,10 @@ class HuePlugin(APlugin):
         Returns ``hues`` (sha1 -> hue, for every image that has one now), the counts
         ``computed`` and ``cached``, and ``failed`` as ``(path, reason)`` pairs.
         """
-        from .compute import hues_of_files
-
-        type_id = self._vector_type_id()
-        if type_id is None:  # removed since start-up
-            await self._start()
-            type_id = self._vector_type_id()
-        out = await map_images(self.project, type_id, hues_of_files, instances, force=force,
-                               progress=progress)
+        out = await map_feature(self, self.feature, instances, force=force, progress=progress,
+                                remember_failures=False)
         return {"hues": {sha1: float(v[0]) for sha1, v in out.vectors.items()},
                 "computed": out.computed, "cached": out.cached, "failed": list(out.failed.items())}
-
-    async def on_import(self, instances: list[Instance]) -> None:
-        """Queue hue computation of newly imported images, one task per chunk."""
-        if not self.params.compute_on_import:
-            return
-        type_id = self._vector_type_id()
-        unique = list({i.sha1: i for i in instances}.values())
-        if type_id is not None:
-            known = {v.sha1 for v in await self.project.get_vectors(type_id, sha1s=[i.sha1 for i in unique])}
-            unique = [i for i in unique if i.sha1 not in known]
-        for start in range(0, len(unique), CHUNK):
-            self.project.add_task(HueTask(self, unique[start:start + CHUNK]))
 
     @staticmethod
     def _failure_notif(failed: list[tuple[str, str]]) -> Notif:

@@ -17,15 +17,15 @@ PALETTE = {"red1": 2, "red2": 356, "red3": 8, "green1": 115, "green2": 125, "gre
 
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Paths whose hue is computed (the thread path used for fewer than 32 images)."""
+    """Files whose hue is computed (in this process: fewer than 32 images use threads)."""
     seen: list[str] = []
-    original = compute.hues_of_files
+    original = compute.hues_of_images
 
-    def record(paths, size=compute.SIZE):  # type: ignore[no-untyped-def]
-        seen.extend(pathlib.Path(p).stem for p in paths)
-        return original(paths, size)
+    def record(images, size=compute.SIZE):  # type: ignore[no-untyped-def]
+        seen.extend(pathlib.Path(i.path).stem for i in images)
+        return original(images, size)
 
-    monkeypatch.setattr(compute, "hues_of_files", record)
+    monkeypatch.setattr(compute, "hues_of_images", record)
     return seen
 
 

@@ -223,6 +223,22 @@ def measure_image(img: Image.Image) -> Measures:
     )
 
 
+def measures_vector(img: Image.Image) -> np.ndarray:
+    """``measure_image`` as a float64 vector in the order of ``plugin.MEASURES`` (mode: 1.0 if "L")."""
+    m = measure_image(img)
+    return np.array([m.width, m.height, 1.0 if m.mode == "L" else 0.0, m.brightness_perc_5,
+                     m.brightness_perc_99, m.entropy, m.blurriness, m.blurriness_grayscale_std],
+                    dtype=np.float64)
+
+
+def measures_dict(vector: Sequence[float]) -> dict[str, Any]:
+    """A ``measures_vector`` back as the dict ``image_scores`` takes."""
+    v = [float(x) for x in vector]
+    return {"width": int(v[0]), "height": int(v[1]), "mode": "L" if v[2] else "",
+            "brightness_perc_5": v[3], "brightness_perc_99": v[4], "entropy": v[5],
+            "blurriness": v[6], "blurriness_grayscale_std": v[7]}
+
+
 def measure_file(path: str) -> Measures | str:
     """Measure one image file; the error message (a ``str``) if it cannot be decoded."""
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from typing import Annotated, Any
 
+from lightplug.compute import ImageFeature, map_feature, register_feature
 from lightplug import (
     Bounds,
     ActionContext,
@@ -32,6 +33,17 @@ ISSUE_TYPES = ("dark", "light", "odd_aspect_ratio", "low_information", "blurry",
 PER_IMAGE = ISSUE_TYPES[:-1]
 UNREADABLE = "unreadable"
 SCORE_TOLERANCE = 1e-12
+#: the order of the raw measures in the feature's vector (``checks.Measures``; mode as is-"L")
+MEASURES = ("width", "height", "mode_is_l", "brightness_perc_5", "brightness_perc_99", "entropy",
+            "blurriness", "blurriness_grayscale_std")
+VERSION = 1
+
+
+def measure_feature(images: list) -> list:
+    """Feature function: CleanVision's raw measures of each image, at full resolution (``MEASURES``)."""
+    from .checks import measures_vector
+
+    return [measures_vector(image.native) for image in images]
 
 
 class QualityPlugin(APlugin):
@@ -39,7 +51,15 @@ class QualityPlugin(APlugin):
     unreadable images with CleanVision's algorithms and default thresholds."""
 
     def __init__(self, project: Any, plugin_path: str, name: str) -> None:
+        from .settings import QualityParams
+
         super().__init__(name=name, project=project, plugin_path=plugin_path)
+        self.params = QualityParams()
+        # full resolution (size=None): CleanVision measures the image as Pillow decodes it
+        self.measures = register_feature(self, ImageFeature(
+            name="measures", function=measure_feature, size=None, dtype="float64",
+            params={"quality": "measures", "values": list(MEASURES), "version": VERSION},
+            when=lambda: bool(self.params.measure_on_import)))
         self.find = self.add_action_easy(self.find_issues, ["group"])
 
     def property_name(self, issue: str) -> str:
@@ -107,15 +127,15 @@ class QualityPlugin(APlugin):
         todo = [s for s in by_sha1
                 if recompute or any(k not in stored.get(s, {}) for k in PER_IMAGE)]
 
-        measured = await self._measure([[i.url for i in by_sha1[s]] for s in todo])
+        measured = await map_feature(self, self.measures, [by_sha1[s][0] for s in todo], force=recompute,
+                                     progress="Measuring image quality", remember_failures=False)
         todo_set = set(todo)
         scores = {s: stored[s] for s in by_sha1 if s not in todo_set}
-        broken: dict[str, str] = {}  # url -> error
+        broken: dict[str, str] = dict(measured.failed)  # url -> error
         fresh: set[str] = set()
-        for sha1, (measures, failed) in zip(todo, measured):
-            broken.update(failed)
-            if measures is not None:
-                scores[sha1] = checks.image_scores(measures)
+        for sha1 in todo:
+            if sha1 in measured.vectors:
+                scores[sha1] = checks.image_scores(checks.measures_dict(measured.vectors[sha1]))
                 fresh.add(sha1)
         for sha1 in set(scores) - fresh:  # cached: only check that the files are still there
             for inst in by_sha1[sha1]:
@@ -165,7 +185,9 @@ class QualityPlugin(APlugin):
     async def _write(self, props: dict[str, int], new_props: list[Property],
                      stored: dict[str, dict[str, float]], scores: dict[str, dict[str, float]],
                      fresh: set[str]) -> None:
-        """One undoable commit: new properties, fresh scores, odd-size scores that changed."""
+        """One commit of new properties, fresh scores and odd-size scores that changed. Scores are
+        a cache: the commit is applied, not put on the undo stack (``undo`` reverts the user's
+        last change, not a measurement); a run that fails still reverts it."""
         values = []
         for sha1, by_issue in scores.items():
             old = stored.get(sha1, {})
@@ -174,21 +196,7 @@ class QualityPlugin(APlugin):
                     values.append(ImageProperty(props[issue], sha1, value))
         commit = DbCommit(properties=new_props, image_values=values)
         if not commit.is_empty():
-            await self.project.do(commit)
-
-    # ------------------------------------------------------------------------------ work
-
-    async def _measure(self, groups: list[list[str]]) -> list[Any]:
-        """Measure each group of files (first readable file) in chunks on the chosen executor.
-
-        Scores are cached as the plugin's image properties (undoable), not as vectors, so this
-        uses the compute layer's chunked run without its vector cache.
-        """
-        from lightplug.compute import map_chunks
-
-        from . import checks
-
-        return await map_chunks(checks.measure_candidates, groups, progress="Measuring image quality")
+            await self.project.apply_commit(commit)
 
     # ------------------------------------------------------------------------------ result
 

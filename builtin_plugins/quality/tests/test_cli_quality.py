@@ -74,12 +74,13 @@ def test_cache_and_added_images(cli, dataset, tmp_path) -> None:
     assert c.find("--recompute")["value"]["measured"] == first["value"]["measured"] + 3
 
 
-def test_undo_removes_scores_and_they_are_measured_again(cli, dataset) -> None:
+def test_scores_are_a_cache_not_on_the_undo_stack(cli, dataset) -> None:
     folder, _ = dataset
     c = cli(folder)
-    measured = c.find()["value"]["measured"]
-    assert c("undo").exit_code == 0
-    assert c.find()["value"]["measured"] == measured
+    assert c.find()["value"]["measured"] > 0
+    nothing = c("undo")
+    assert nothing.exit_code == 1 and "nothing to undo" in nothing.output
+    assert c.find()["value"]["measured"] == 0  # still stored
 
 
 def test_selection_and_thresholds(cli, dataset) -> None:

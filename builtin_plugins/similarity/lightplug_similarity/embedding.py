@@ -19,11 +19,15 @@ Change ``EMBEDDING_VERSION`` whenever the output changes: it is part of the vect
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-EMBEDDING_VERSION = 1
+if TYPE_CHECKING:
+    from lightplug.imaging import DecodedImage
+
+EMBEDDING_VERSION = 2  # 2: computed on the pixels the host decodes once (lightplug.compute features)
 THUMB = 32  # thumbnail side in pixels
 GRAY_FREQS = 8  # luminance DCT coefficients with u + v < GRAY_FREQS (DC dropped)
 COLOR_FREQS = 4  # opponent-colour DCT coefficients with u + v < COLOR_FREQS (DC kept)
@@ -54,19 +58,38 @@ _COLOR_V, _COLOR_U = _low_freqs(COLOR_FREQS, keep_dc=True)
 DIM = len(_GRAY_U) + 2 * len(_COLOR_U) + HUE_BINS
 
 
+#: the embedding's input: both sides of the decoded image at least this many pixels
+DECODE_SIZE = 2 * THUMB
+
+
+def thumbnail(image: DecodedImage) -> np.ndarray:
+    """A (THUMB, THUMB, 3) float32 RGB array (0..255) of a decoded image (alpha dropped): the
+    host's shared 2*THUMB square, halved."""
+    halves = image.array(2 * THUMB)[..., :3].reshape(THUMB, 2, THUMB, 2, 3).astype(np.float32)
+    return np.floor(halves.mean(axis=(1, 3)) + np.float32(0.5))
+
+
 def load_thumbnail(path: str) -> np.ndarray:
     """Decode ``path`` into a (THUMB, THUMB, 3) float32 RGB array (0..255).
 
-    JPEGs are decoded at reduced size (``Image.draft``), the EXIF orientation is applied and
-    transparency is dropped. Raises ``OSError``/``ValueError`` for unreadable files.
+    Decoded as the host decodes images for features (``lightplug.imaging``): JPEGs at reduced
+    size, EXIF orientation applied; transparency is dropped. Raises ``OSError``/``ValueError``
+    for unreadable files.
     """
-    with Image.open(path) as im:
-        im.draft("RGB", (2 * THUMB, 2 * THUMB))
-        im = ImageOps.exif_transpose(im)
-        if im.mode != "RGB":
-            im = im.convert("RGBA").convert("RGB") if im.mode == "P" else im.convert("RGB")
-        im = im.resize((THUMB, THUMB), Image.Resampling.BILINEAR, reducing_gap=2.0)
-        return np.asarray(im, dtype=np.float32)
+    from lightplug.imaging import decode_image
+
+    return thumbnail(decode_image(path, DECODE_SIZE))
+
+
+def embed_images(images: Sequence) -> list[np.ndarray]:
+    """Feature function: the embedding of each decoded image (``lightplug.compute.DecodedImage``)."""
+    from lightplug.imaging import square_stack
+
+    if not images:
+        return []
+    rgb, _ = square_stack(images, 2 * THUMB)  # the shared square, halved by 2 x 2 means
+    thumbs = rgb.reshape(len(images), THUMB, 2, THUMB, 2, 3).astype(np.float32).mean(axis=(2, 4))
+    return list(embed_thumbnails(np.floor(thumbs + np.float32(0.5))))
 
 
 def _flip_invariant(coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -81,7 +104,7 @@ def _hue_histogram(rgb: np.ndarray, scale: np.ndarray) -> np.ndarray:
     b = rgb.shape[0]
     r, g, bl = rgb[..., 0], rgb[..., 1], rgb[..., 2]
     hue = np.arctan2((np.sqrt(3.0) / 2) * (g - bl), r - 0.5 * (g + bl))  # -pi..pi
-    chroma = (rgb.max(axis=-1) - rgb.min(axis=-1)) / scale
+    chroma = (np.maximum(np.maximum(r, g), bl) - np.minimum(np.minimum(r, g), bl)) / scale  # not .max(-1): slow on 3
     pos = (hue + np.pi) * (HUE_BINS / (2 * np.pi))
     lo = np.floor(pos)
     frac = (pos - lo).reshape(b, -1)

@@ -10,14 +10,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from lightplug import (
     Bounds,
-    ActionContext, ActionResult, APlugin, Group, InputFile, Instance, Notif, NotifType, Score,
+    ActionContext, ActionResult, APlugin, Group, InputFile, Notif, NotifType, Score,
     ScoreList,
 )
+
+from lightplug.compute import ImageFeature, register_feature
 
 from .models import EmbeddingModel
 
 if TYPE_CHECKING:
     from .vectors import Embedded
+
+def embed_feature(images: list) -> list:
+    """Feature function (runs where the host decoded the images): ``embedding.embed_images``."""
+    from .embedding import embed_images
+
+    return embed_images(images)
+
+
+def pixel_params() -> dict:
+    """The params of the pixel embedding's vector type (``vectors.type_params``)."""
+    from .vectors import type_params
+
+    return type_params(EmbeddingModel.pixels)
+
 
 def _error(name: str, message: str) -> ActionResult:
     return ActionResult(notifs=[Notif(NotifType.ERROR, name=name, message=message)])
@@ -42,7 +58,10 @@ class SimilarityPlugin(APlugin):
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
         self.params = SimilarityParams()
-        self.project.on_instances_import(self.on_import)
+        # the pixel embedding is computed by the host at import, on pixels decoded once for all plugins
+        self.pixel_feature = register_feature(self, ImageFeature(
+            name="pixels", function=embed_feature, size=64, params=pixel_params(),
+            when=lambda: bool(self.params.compute_on_import)))
         self.add_action_easy(self.compute_embeddings, ["vector"])
         self.similar_fn = self.add_action_easy(self.similar, ["similar"])
         self.clusters_fn = self.add_action_easy(self.clusters, ["group"])
@@ -53,15 +72,6 @@ class SimilarityPlugin(APlugin):
 
         if not self.vector_types:
             await vector_type(self, EmbeddingModel.pixels)
-
-    async def on_import(self, instances: list[Instance]) -> None:
-        """Queue the pixel embedding of new images, one task per chunk."""
-        from .vectors import CHUNK, EmbedTask
-
-        if not self.params.compute_on_import:
-            return
-        for start in range(0, len(instances), CHUNK):
-            self.project.add_task(EmbedTask(self, instances[start:start + CHUNK]))
 
     async def _embed(self, instance_ids: list[int] | None,
                      model: EmbeddingModel) -> Embedded | ActionResult:

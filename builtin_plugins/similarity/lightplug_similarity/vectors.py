@@ -1,9 +1,9 @@
 """Cached embeddings: one vector type per embedding kind, vectors keyed by sha1, computed once.
 
-Missing vectors are computed by ``lightplug.map_images`` in chunks of ``CHUNK`` images (a
-fixed size: the pixel embedding of a chunk is computed as one matrix, so other chunk sizes
-could change the last bit of a vector), the pixel embedding on the chosen executor (the process
-pool by default), the CLIP one on threads (the model uses its own threads).
+The pixel embedding is an image feature (``lightplug.compute``): the host computes it at
+import on the pixels it decodes once for every plugin, and ``map_feature`` computes the
+missing ones, in chunks of ``CHUNK`` images on the chosen executor. The CLIP one is computed
+by ``lightplug.map_images`` on threads (the model uses its own threads).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lightplug import Instance, Task, VectorType, map_images
+from lightplug import Instance, VectorType, map_images
+from lightplug.compute import map_feature
 
 from .models import EmbeddingModel
 
@@ -21,14 +22,13 @@ if TYPE_CHECKING:
     from .plugin import SimilarityPlugin
 
 CHUNK = 128
+PIXELS_VERSION, PIXELS_DIM = 2, 67  # written out here so that loading the plugin imports no numpy
 
 
 def type_params(kind: EmbeddingModel, package: str | None = None) -> dict[str, Any]:
     """The ``params`` that identify the vector type of ``kind`` (bumped when the embedding changes)."""
-    if kind is EmbeddingModel.pixels:
-        from .embedding import DIM, EMBEDDING_VERSION
-
-        return {"model": kind.value, "version": EMBEDDING_VERSION, "dim": DIM}
+    if kind is EmbeddingModel.pixels:  # embedding.EMBEDDING_VERSION and DIM (a test checks them)
+        return {"model": kind.value, "version": PIXELS_VERSION, "dim": PIXELS_DIM}
     from .models import CLIP_MODEL
 
     return {"model": kind.value, "name": CLIP_MODEL, "package": package}
@@ -61,13 +61,12 @@ async def embed_instances(plugin: SimilarityPlugin, instances: list[Instance], k
     """Vectors of ``instances``, computing (and storing) only those not stored yet."""
     import numpy as np
 
-    from .embedding import embed_paths
     from .models import embed_paths_clip
 
     vt = await vector_type(plugin, kind, package)
     if kind is EmbeddingModel.pixels:
-        found = await map_images(plugin.project, vt.id, embed_paths, instances, batch_size=CHUNK,
-                                 progress=progress)
+        found = await map_feature(plugin, plugin.pixel_feature, instances, batch_size=CHUNK,
+                                  progress=progress, remember_failures=False)
     else:
         found = await map_images(plugin.project, vt.id, embed_paths_clip, instances,
                                  extra_args=(package,), batch_size=CHUNK, progress=progress,
@@ -80,17 +79,3 @@ async def embed_instances(plugin: SimilarityPlugin, instances: list[Instance], k
         matrix[row] = by_sha1[instances[row].sha1]
     return Embedded(instances=instances, matrix=matrix, readable=readable, computed=found.computed,
                     cached=found.cached, failed=found.failed)
-
-
-class EmbedTask(Task):
-    """Pixel embeddings of one chunk of newly imported images (skips those already stored)."""
-
-    def __init__(self, plugin: SimilarityPlugin, instances: list[Instance]) -> None:
-        super().__init__(priority=False)
-        self.plugin = plugin
-        self.instances = instances
-        self.name = "Similarity: embedding new images"
-        self.key = f"{plugin.name}.embed"
-
-    async def run(self) -> None:
-        await embed_instances(self.plugin, self.instances, EmbeddingModel.pixels)

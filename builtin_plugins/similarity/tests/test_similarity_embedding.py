@@ -78,3 +78,11 @@ def test_empty_and_bad_shapes():
 def test_fixture_writer_makes_jpegs(tmp_path):
     paths = write_photos(tmp_path / "x", [1], with_variants=True)
     assert len(paths) == 5 and all(p.suffix == ".jpg" for p in paths)
+
+
+def test_the_vector_type_names_the_embedding_version_and_size() -> None:
+    from lightplug_similarity import vectors
+    from lightplug_similarity.models import EmbeddingModel
+
+    assert vectors.type_params(EmbeddingModel.pixels) == {
+        "model": "pixels", "version": embedding.EMBEDDING_VERSION, "dim": embedding.DIM}

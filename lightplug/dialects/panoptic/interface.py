@@ -107,6 +107,10 @@ class PluginProjectInterface:
         """Vectors of one type (optionally only for ``sha1s``); ``data`` is 1-D float32."""
         return store.get_vectors(self._project.db, type_id, sha1s)
 
+    async def get_vector_bytes(self, type_id: int, sha1s: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
+        """``(sha1, raw bytes)`` of the stored vectors of ``type_id`` (of ``sha1s``, or all), in bulk."""
+        return store.get_vector_bytes(self._project.db, type_id, sha1s)
+
     async def vector_exist(self, type_id: int, sha1: str) -> bool:
         """Whether a vector of ``type_id`` is stored for ``sha1``."""
         return store.vector_exist(self._project.db, type_id, sha1)
