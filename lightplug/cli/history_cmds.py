@@ -70,11 +70,19 @@ def runs_list(ctx: typer.Context, limit: int = typer.Option(50, "--limit", min=1
         return
     from rich.table import Table
 
-    table = Table("Run", "Operator", "Status", "Started", "Seconds", "Groups", "Message")
+    wide = stdout().width >= 100
+    table = Table()  # ids and times are never cut; the message wraps
+    table.add_column("Run", no_wrap=True)
+    table.add_column("Operator", overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Started", no_wrap=True)
+    table.add_column("Seconds", no_wrap=True, justify="right")
+    table.add_column("Groups", no_wrap=True, justify="right")
+    table.add_column("Message", overflow="fold", ratio=1, min_width=8)
     for r in runs:
         result = r["result"] or {}
-        table.add_row(str(r["id"]), esc(r["operator"]), r["status"], r["started"][:19], _seconds(r),
-                      str(len(result.get("groups") or [])), esc(str(result.get("message") or "")[:60]))
+        table.add_row(str(r["id"]), esc(r["operator"]), r["status"], r["started"][:16].replace("T", " ") if wide else r["started"][5:16].replace("T", " "),
+                      _seconds(r), str(len(result.get("groups") or [])), esc(str(result.get("message") or "")[:60]))
     stdout().print(table)
 
 
