@@ -262,3 +262,28 @@ def info(ctx: typer.Context, name: str = typer.Argument(..., help="Plugin name."
     for key in ("hooks", "operators", "actions", "units"):
         if data.get(key):
             out.print(f"{key}: {esc(', '.join(map(str, data[key])))}", soft_wrap=True)
+
+
+@app.command("add")
+def add(source: str = typer.Argument(..., metavar="PATH|PACKAGE", help="A plugin folder, or a pip package."),
+        name: Optional[str] = typer.Option(None, "--name", help="The plugin's name (default: the module's)."),
+        pip_args: list[str] = PIP_ARG) -> None:
+    """Add a plugin that has no lightplug entry point: a Panoptic plugin folder (its requirements.txt
+    is installed with pip) or a pip package; it then behaves like any installed plugin."""
+    from ..adding import AddError, add_folder, module_of_package, register
+
+    folder = Path(source).expanduser()
+    try:
+        if (folder / "__init__.py").is_file():
+            requirements = folder / "requirements.txt"
+            if requirements.is_file() and requirements.read_text().strip():
+                _pip(["install", *pip_args, "-r", str(requirements)])
+            added, info = add_folder(folder, name)
+        else:
+            _pip(["install", *pip_args, source])
+            module = module_of_package(source)
+            added, info = name or module, register(name or module, module)
+    except AddError as exc:
+        fail(str(exc))
+    _installed_names()
+    stderr().print(esc(f"Added plugin {added!r} ({info.name}); see `lightplug plugins info {added}`."))
