@@ -285,5 +285,8 @@ def add(source: str = typer.Argument(..., metavar="PATH|PACKAGE", help="A plugin
             added, info = name or module, register(name or module, module)
     except AddError as exc:
         fail(str(exc))
+    except OSError as exc:  # e.g. a system environment this user cannot write to
+        fail(f"cannot register the plugin in {exc.filename or 'the environment'}: {exc.strerror}; run lightplug "
+             "from a virtual environment you can write to (pipx, uv tool, python -m venv)", EXIT_FAILED)
     _installed_names()
     stderr().print(esc(f"Added plugin {added!r} ({info.name}); see `lightplug plugins info {added}`."))
