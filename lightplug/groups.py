@@ -100,8 +100,9 @@ def with_paths(db: Database, groups: list[dict[str, Any]]) -> list[dict[str, Any
     return [{**g, "paths": [m.path for m in members(db, g)]} for g in groups]
 
 
-def run_groups(db: Database, run: str) -> tuple[dict[str, Any], list[GroupView]]:
-    """The run record of ``RUN[:GROUP]`` (``RUN`` an id or ``last``) and its groups resolved."""
+def chosen_groups(db: Database, run: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The run record of ``RUN[:GROUP]`` (``RUN`` an id or ``last``) and its result groups as JSON
+    (only ``GROUP``, a number or a name, when given); ``GroupNotFound`` says what exists."""
     from .db import runs
 
     run_part, _, group_part = run.partition(":")
@@ -114,18 +115,22 @@ def run_groups(db: Database, run: str) -> tuple[dict[str, Any], list[GroupView]]
         raise GroupNotFound(f"give RUN[:GROUP] with RUN a run id or 'last'; got {run!r}")
     if record is None:
         raise GroupNotFound(f"no run {run_part}; see `lightplug runs list`")
-    result = record.get("result") or {}
-    groups = result.get("groups") or []
+    groups = (record.get("result") or {}).get("groups") or []
     if group_part:
         chosen = [g for g in groups if str(g["index"]) == group_part or g["name"] == group_part]
         if not chosen:
             names = "; ".join(f"{g['index']}: {g['name']}" for g in groups) or "none"
             raise GroupNotFound(f"run {record['id']} has no group {group_part!r}; its groups: {names}")
         groups = chosen
-    keep = _keepers(result.get("value"))
+    return record, groups
+
+
+def run_groups(db: Database, run: str) -> tuple[dict[str, Any], list[GroupView]]:
+    """The run record of ``RUN[:GROUP]`` and its groups with their members resolved."""
+    record, groups = chosen_groups(db, run)
+    keep = _keepers((record.get("result") or {}).get("value"))
     views = []
     for g in groups:
-        score = g.get("score")
         label = ((g.get("scores") or {}).get("description")) or ""
-        views.append(GroupView(g["index"], g["name"], score, label, members(db, g, keep)))
+        views.append(GroupView(g["index"], g["name"], g.get("score"), label, members(db, g, keep)))
     return record, views

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 if TYPE_CHECKING:
     from PIL import Image
 
-    from .groups import GroupView, Member
+    from .groups import GroupView
 
 THUMB = 160  # pixels, the longer side
 MAX_PER_GROUP = 200  # members shown per group; the page says how many more there are
@@ -46,10 +46,11 @@ def _data_uri(image: Image.Image | None) -> str | None:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _thumbnails(members: Iterable[Member], size: int) -> list[Image.Image | None]:
+def _thumbnails(paths: Iterable[str | None], size: int) -> list[Image.Image | None]:
+    """Thumbnails of ``paths`` (None where one cannot be read), made in worker threads."""
     from .compute.pools import thread_pool
 
-    return list(thread_pool().map(lambda m: thumbnail(m.path, size), list(members)))
+    return list(thread_pool().map(lambda path: thumbnail(path, size), list(paths)))
 
 
 def _score_text(value: float | None) -> str:
@@ -92,7 +93,7 @@ def html_page(record: dict[str, Any], groups: list[GroupView], size: int = THUMB
         if group.score_label:
             parts.append(f"<p class='meta'>member scores: {e(group.score_label)}</p>")
         parts.append("<div class='row'>")
-        for member, thumb in zip(shown, _thumbnails(shown, size)):
+        for member, thumb in zip(shown, _thumbnails([m.path for m in shown], size)):
             uri = _data_uri(thumb)
             picture = (f"<img src='{uri}' alt='{e(member.name)}'>" if uri else
                        "<div class='missing'>cannot be shown</div>")
@@ -135,7 +136,7 @@ def contact_sheet(groups: list[GroupView], size: int = 128, columns: int = 8,
         draw = ImageDraw.Draw(band)
         more = f" (+{len(group.members) - len(shown)} more)" if len(group.members) > len(shown) else ""
         draw.text((pad, 4), f"{group.index}. {group.name}{more}"[:150], fill="black")
-        for n, (member, thumb) in enumerate(zip(shown, _thumbnails(shown, size))):
+        for n, (member, thumb) in enumerate(zip(shown, _thumbnails([m.path for m in shown], size))):
             x, y = pad + (n % columns) * cell_w, label_height + (n // columns) * cell_h
             if thumb is None:
                 draw.rectangle([x, y, x + size - 1, y + size - 1], outline="red")
@@ -191,8 +192,7 @@ def map_png(title: str, points: list[dict[str, Any]], size: int = 1000, thumb: i
     draw = ImageDraw.Draw(canvas)
     draw.text((8, 6), title[:160], fill="black")
     places = _scaled(points, size, thumb)
-    members = [_Point(p.get("path")) for p in points]
-    for (x, y), image in zip(places, _thumbnails(members, thumb)):  # type: ignore[arg-type]
+    for (x, y), image in zip(places, _thumbnails([p.get("path") for p in points], thumb)):
         if image is None:
             draw.ellipse([x - 3, y + 24 - 3, x + 3, y + 24 + 3], fill=(200, 40, 40))
         else:
@@ -214,10 +214,3 @@ def map_html(title: str, points: list[dict[str, Any]], size: int = 800) -> str:
             f"<h1>{e(title)}</h1><p>{len(points)} point(s); hover for the file name, click to open it.</p>"
             f"<svg xmlns='http://www.w3.org/2000/svg' width='{size}' height='{size}' "
             f"style='border:1px solid #ddd'>{''.join(circles)}</svg></body></html>")
-
-
-class _Point:
-    """What ``_thumbnails`` needs of a map point: its file."""
-
-    def __init__(self, path: str | None) -> None:
-        self.path = path

@@ -10,12 +10,12 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from .catalog import jsonable
-from .selection import Selection
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from .project import Project
+    from .selection import Selection
     from .specs import ActionSpec
 
 
@@ -31,13 +31,6 @@ def notif_json(type_: str, name: str, message: str, data: Any = None) -> dict[st
 def failed_json(notif: dict[str, Any], message: str) -> dict[str, Any]:
     """The result fields of a run that did not complete: ``notif`` says why, ``message`` sums up."""
     return {"success": False, "message": message, "notifs": [notif], "groups": [], "value": None}
-
-
-def check_scope(spec: ActionSpec, selection: Selection) -> str:
-    """The scope a run happens in (its dialect decides); ``RunRefused`` if not allowed."""
-    from .dialect import get
-
-    return get(spec.dialect).scope(spec, selection)
 
 
 class RunInterrupted(KeyboardInterrupt):

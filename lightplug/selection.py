@@ -27,27 +27,15 @@ class Selection:
 
 def from_run(db: Database, text: str, notes: list[str] | None = None) -> list[int]:
     """Instance ids of ``RUN[:GROUP]``: a run id (or ``last``) and optionally a group number or name."""
-    from .db import runs, store
+    from .db import store
+    from .groups import GroupNotFound, chosen_groups
 
-    run_part, _, group_part = text.partition(":")
-    if run_part in ("last", "-1"):
-        found = runs.get_runs(db, limit=1)
-        record = found[0] if found else None
-    else:
-        if not run_part.isdigit():
-            raise SelectionError(f"--from-run takes RUN[:GROUP] with RUN a run id or 'last'; got {text!r}")
-        record = runs.get_run(db, int(run_part))
-    if record is None:
-        raise SelectionError(f"no run {run_part}; see `lightplug runs list`")
-    groups = (record["result"] or {}).get("groups") or []
+    try:
+        record, groups = chosen_groups(db, text)
+    except GroupNotFound as exc:
+        raise SelectionError(f"--from-run: {exc}") from None
     if not groups:
         raise SelectionError(f"run {record['id']} has no result groups to select from")
-    if group_part:
-        chosen = [g for g in groups if str(g["index"]) == group_part or g["name"] == group_part]
-        if not chosen:
-            names = "; ".join(f"{g['index']}: {g['name']}" for g in groups)
-            raise SelectionError(f"run {record['id']} has no group {group_part!r}; its groups are {names}")
-        groups = chosen
     ids: list[int] = []
     for g in groups:
         ids += g.get("ids") or []

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import procs
 
-HOSTILE = ["..", "../../x", "/tmp/lightplug-absolute"]
+def _hostile(tmp_path: Path) -> list[str]:
+    """Entry-point names that are paths: up, up and over, and absolute (under this test's folder)."""
+    return ["..", "../../x", str(tmp_path / "absolute")]
 
 
 def _site(tmp_path: Path) -> Path:
@@ -19,27 +21,27 @@ def _site(tmp_path: Path) -> Path:
 
     site = procs.plugin_path(tmp_path, "safe", "lightplug_datapath", procs.FIXTURES / "datapath_plugin")
     lines = ["[lightplug]", "safe = lightplug_datapath"]
-    for i, name in enumerate(HOSTILE):
+    for i, name in enumerate(_hostile(tmp_path)):
         shutil.copytree(site / "lightplug_datapath", site / f"lightplug_datapath{i}", dirs_exist_ok=True)
         lines.append(f"{name} = lightplug_datapath{i}")
     (next(site.glob("*.dist-info")) / "entry_points.txt").write_text("\n".join(lines) + "\n")
     return site
 
 
-ONLY = ",".join(["safe", *HOSTILE])
 
 
 def test_hostile_plugin_names_stay_inside_plugin_data(tmp_path):
-    env = procs.environment([_site(tmp_path)], LIGHTPLUG_PLUGINS=ONLY)
+    hostile = _hostile(tmp_path)
+    env = procs.environment([_site(tmp_path)], LIGHTPLUG_PLUGINS=",".join(["safe", *hostile]))
     project = tmp_path / "project"
     assert procs.run("init", project, env=env).returncode == 0
     listed = procs.json_of("-C", project, "plugins", "list", env=env)
-    assert {"safe", *HOSTILE} <= {p["name"] for p in listed}
+    assert {"safe", *hostile} <= {p["name"] for p in listed}
     data = project / ".lightplug" / "plugin_data"
     folders = sorted(p.name for p in data.iterdir())
     assert len(folders) == 4 and "safe" in folders and all("/" not in f and f not in (".", "..") for f in folders)
-    assert sorted((f / "mine.txt").read_text() for f in data.iterdir()) == sorted(["safe", *HOSTILE])
-    assert not (tmp_path / "x").exists() and not Path("/tmp/lightplug-absolute").exists()
+    assert sorted((f / "mine.txt").read_text() for f in data.iterdir()) == sorted(["safe", *hostile])
+    assert not (tmp_path / "x").exists() and not (tmp_path / "absolute").exists()
 
     asked = procs.run("-C", project, "plugins", "remove", "..", env=env)
     assert asked.returncode == 2 and "--yes" in asked.stderr and len(list(data.iterdir())) == 4
