@@ -31,7 +31,7 @@ demo: setup
 	bash demo/run_demo.sh $(BIN)/lightplug
 
 $(WHEELHOUSE)/.built: $(STAMP)
-	$(BIN)/pip wheel -q -w $(WHEELHOUSE) "setuptools>=68" wheel typer rich pluggy "sqlite-utils>=4.2" pillow numpy pydantic pytest
+	$(BIN)/pip wheel -q -w $(WHEELHOUSE) "setuptools>=68" wheel typer rich pluggy "sqlite-utils>=4.2" pillow numpy pydantic pytest labelformat
 	touch $@
 
 # headless Chromium renders the HTML reports in the tests (Debian's package chromium)

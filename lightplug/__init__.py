@@ -42,7 +42,17 @@ _EXPORTS = {
     **{name: _LIGHTLY + "more_resolvers" for name in (
         "caption_resolver", "sample_resolver", "tag_resolver", "metadata_resolver")},
     **{name: _LIGHTLY + "records" for name in (
-        "CaptionCreate", "Caption", "Collection", "SampleType", "GetAllAnnotationsResult", "Paginated")},
+        "CaptionCreate", "Caption", "Collection", "CollectionTable", "SampleType", "GetAllAnnotationsResult",
+        "Paginated")},
+    **{name: _LIGHTLY + "embeddings" for name in (
+        "EmbeddingManager", "EmbeddingManagerProvider", "TextEmbedQuery", "EmbeddingModelCreate",
+        "EmbeddingModelTable", "EmbeddingResult", "EmbeddingGenerator", "ImageEmbeddingGenerator",
+        "SampleEmbeddingRow", "set_default_embedding_model", "sample_embedding_resolver",
+        "embedding_model_resolver")},
+    **{name: _LIGHTLY + "export" for name in (  # these need the labelformat package
+        "image_sample_to_image", "LightlyStudioInputBase", "LightlyStudioObjectDetectionInput",
+        "LightlyStudioYOLOObjectDetectionInput", "LightlyStudioInstanceSegmentationInput",
+        "LightlyStudioPascalVOCInstanceSegmentationInput")},
     **{name: _LIGHTLY + "studio" for name in (
         "ImageDataset", "ImageSample", "start_gui", "download_example_dataset")},
     **{name: _LIGHTLY + "out_of_scope" for name in (

@@ -23,6 +23,15 @@ class Selection:
     instance_ids: list[int] | None = None
     given: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. instances of an earlier run that are gone
+    #: annotations chosen with ``--annotation-ids`` / ``--annotation-collection`` (None: not asked)
+    annotation_ids: list[int] | None = None
+    #: the annotation collection named with ``--annotation-collection`` (its id, ``<parent>/<name>``)
+    annotation_collection: str | None = None
+
+    @property
+    def by_annotation(self) -> bool:
+        """Whether annotations were selected (the run then works in an annotation scope)."""
+        return self.annotation_ids is not None
 
 
 def from_run(db: Database, text: str, notes: list[str] | None = None) -> list[int]:
@@ -84,10 +93,41 @@ def in_folder(db: Database, path: str) -> list[int]:
     return [i.id for i in store.get_instances(db) if i.folder_id in folder_ids]
 
 
+def annotation_selection(db: Database, ids: list[int] | None, collection: str | None) -> tuple[list[int], str | None]:
+    """The annotation ids chosen by ``--annotation-ids`` and/or ``--annotation-collection`` (both:
+    those ids, which must be in that collection), and the collection's id."""
+    from .db.lightly_store import annotation_collections, annotation_rows
+
+    collection_id = None
+    if collection is not None:
+        known = annotation_collections(db)
+        matches = [c for c in known if collection in (c["id"], c["name"])]
+        if not matches:
+            names = ", ".join(sorted({c["name"] for c in known})) or "none yet"
+            raise SelectionError(f"--annotation-collection: no annotation collection {collection!r} "
+                                 f"(known: {names}); see `lightplug annotations list`")
+        if len(matches) > 1:
+            raise SelectionError(f"--annotation-collection: {collection!r} names several collections "
+                                 f"({', '.join(c['id'] for c in matches)}); give one of those ids")
+        collection_id = matches[0]["id"]
+    rows = annotation_rows(db, collection=collection_id)
+    if ids is not None:
+        wanted = set(ids)
+        rows = [r for r in rows if r["id"] in wanted]
+        missing = sorted(set(ids) - {r["id"] for r in rows})
+        if missing:
+            where = f" in collection {collection_id!r}" if collection_id else ""
+            raise SelectionError(f"--annotation-ids: no annotation with id {', '.join(map(str, missing[:10]))}"
+                                 f"{where}; see `lightplug annotations list`")
+    return [r["id"] for r in rows], collection_id
+
+
 def resolve(db: Database, *, ids: list[int] | None = None, sha1s: list[str] | None = None,
             folders: list[str] | None = None, tags: list[str] | None = None,
-            run: str | None = None) -> Selection:
-    """The union of every criterion given; the whole project when none is."""
+            run: str | None = None, annotation_ids: list[int] | None = None,
+            annotation_collection: str | None = None) -> Selection:
+    """The union of every image criterion given; the whole project when none is. Annotations
+    (``annotation_ids``, ``annotation_collection``) are chosen apart, for annotation scopes."""
     from .db import store
 
     given: dict[str, Any] = {}
@@ -115,6 +155,13 @@ def resolve(db: Database, *, ids: list[int] | None = None, sha1s: list[str] | No
     if run:
         chosen |= set(from_run(db, run, notes))
         given["from_run"] = run
-    if not given:
-        return Selection(instance_ids=None, given={}, notes=notes)
-    return Selection(instance_ids=sorted(chosen), given=given, notes=notes)
+    chosen_annotations, collection_id = None, None
+    if annotation_ids is not None or annotation_collection is not None:
+        chosen_annotations, collection_id = annotation_selection(db, annotation_ids, annotation_collection)
+        if annotation_ids is not None:
+            given["annotation_ids"] = annotation_ids
+        if annotation_collection is not None:
+            given["annotation_collection"] = collection_id
+    images = sorted(chosen) if given.keys() - {"annotation_ids", "annotation_collection"} else None
+    return Selection(instance_ids=images, given=given, notes=notes, annotation_ids=chosen_annotations,
+                     annotation_collection=collection_id)

@@ -13,7 +13,8 @@ from typing import Any, Callable
 
 # Options every `lightplug run OP` command has; a parameter whose option would clash is set with --param.
 RESERVED_OPTIONS = frozenset({"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input",
-                              "--interactive", "--json", "--verbose", "-v", "--help", "-h"})
+                              "--interactive", "--json", "--verbose", "-v", "--help", "-h",
+                              "--annotation-ids", "--annotation-collection"})
 
 KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
          "own_vector_type", "table")

@@ -15,7 +15,8 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lightly_style"
 OPS = ["lightstyle_detect", "lightstyle_segment", "lightstyle_caption", "lightstyle_tags", "lightstyle_demo_image",
-       "lightstyle_demo_annotation", "lightstyle_broken_start", "lightstyle_demo_root"]
+       "lightstyle_demo_annotation", "lightstyle_broken_start", "lightstyle_demo_root", "lightstyle_kitti",
+       "lightstyle_zero_shot"]
 
 
 def _wheelhouse(tmp: Path) -> Path:
@@ -24,7 +25,8 @@ def _wheelhouse(tmp: Path) -> Path:
         return Path(given)
     house = tmp / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, "setuptools>=68", "wheel",
-                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic"], check=True)
+                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic",
+                    "labelformat"], check=True)
     return house
 
 
@@ -206,8 +208,81 @@ def test_scopes_receive_the_selection(ls):
     assert ls("run", "Demo IMAGE", "--ids", "2", "--json")["message"] == "IMAGE executed (n=1)."
     assert ls("run", "Demo IMAGE", "--json")["message"] == f"IMAGE executed (n={total})."
     ls("run", "Box Detection", "--ids", "1", "--no-input", "--json")
-    n = len(ls("annotations", "list", "--json"))
-    assert ls("run", "Demo ANNOTATION", "--json")["message"] == f"ANNOTATION executed (n={n})."
+    listed = ls("annotations", "list", "--json")
+    every = ",".join(str(a["id"]) for a in listed)
+    assert ls("run", "Demo ANNOTATION", "--json")["message"] == f"ANNOTATION executed in default (n={len(listed)}; {every})."
+
+
+def test_annotation_scope_selects_annotations(ls):
+    ls("run", "Box Detection", "--ids", "1-3", "--no-input", "--json")
+    ls("run", "Box Detection", "--annotation-source", "second", "--ids", "4", "--no-input", "--json")
+    listed = ls("annotations", "list", "--json")
+    first = [a for a in listed if a["collection_id"] == "default/boxes__colours.pt"]
+    second = [a for a in listed if a["collection_id"] == "default/second"]
+    assert first and second
+    # chosen by id: the view is their collection, narrowed to them
+    pick = [first[0]["id"], first[-1]["id"]]
+    shown = ls("run", "Demo ANNOTATION", "--annotation-ids", ",".join(map(str, pick)), "--json")
+    assert shown["message"] == f"ANNOTATION executed in default/boxes__colours.pt (n={len(set(pick))}; " \
+                               f"{','.join(map(str, sorted(set(pick))))})."
+    assert shown["scope"] == "annotation" and shown["selection"]["annotation_ids"] == pick
+    # a whole named collection
+    whole = ls("run", "Demo ANNOTATION", "--annotation-collection", "second", "--json")["message"]
+    assert whole == f"ANNOTATION executed in default/second (n={len(second)}; {','.join(str(a['id']) for a in second)})."
+    # images selected: the annotations on them
+    on_4 = ls("run", "Demo ANNOTATION", "--ids", "4", "--json")["message"]
+    assert on_4.endswith(f"(n={len(second)}; {','.join(str(a['id']) for a in second)}).")
+    # clear errors, exit 2, nothing recorded
+    runs_before = len(ls("runs", "list", "--json"))
+    assert "no annotation with id 99999" in ls("run", "Demo ANNOTATION", "--annotation-ids", "99999", code=2).stderr
+    err = ls("run", "Demo ANNOTATION", "--annotation-collection", "nope", code=2).stderr
+    assert "no annotation collection 'nope'" in err and "second" in err
+    assert "no such option" in ls("run", "Demo IMAGE", "--annotation-ids", "1", code=2).stderr.lower()
+    assert len(ls("runs", "list", "--json")) == runs_before
+    from lightplug import api
+    with api.open_project(ls.project, plugins=False) as project:
+        from lightplug.selection import resolve
+        selection = resolve(project.db, annotation_ids=[first[0]["id"]])
+    assert selection.instance_ids is None and selection.by_annotation
+
+
+def test_kitti_export_through_labelformat(ls, tmp_path):
+    ls("run", "Box Detection", "--ids", "1-4", "--no-input", "--json")
+    out = tmp_path / "kitti"
+    result = ls("run", "Export KITTI", "--output-folder", out, "--ids", "1-4", "--json")
+    assert result["success"] and result["message"] == f"Exported 4 samples to KITTI format: {out}"
+    files = sorted(out.rglob("*.txt"))
+    assert len(files) == 4
+    boxes = [a for a in ls("annotations", "list", "--json") if a["sample_id"] in {1, 2, 3, 4}]
+    lines = [(f, line.split()) for f in files for line in f.read_text().splitlines()]
+    assert len(lines) == len(boxes) > 0
+    for f, parts in lines:
+        label, x1, y1, x2, y2 = parts[0], *map(float, parts[4:8])
+        match = [a for a in boxes if a["label"] == label and abs(a["x"] - x1) < 0.01 and abs(a["y"] - y1) < 0.01
+                 and abs(a["x"] + a["width"] - x2) < 0.01 and abs(a["y"] + a["height"] - y2) < 0.01]
+        assert match and Path(match[0]["path"]).stem == f.stem
+
+
+def test_zero_shot_classification_with_a_registered_embedding_model(ls, tmp_path):
+    from PIL import Image
+
+    colours = tmp_path / "colours"
+    colours.mkdir()
+    for name, rgb in (("red", (220, 20, 30)), ("green", (20, 200, 40)), ("blue", (30, 40, 210))):
+        Image.new("RGB", (48, 32), rgb).save(colours / f"{name}.png")
+    ls("import", colours)
+    ids = {Path(i["path"]).stem: i["id"] for i in ls("images", "list", "--json") if "colours" in i["path"]}
+    prompts = '[{"prompt": "a red thing", "label": "red"}, {"prompt": "green", "label": ""}, {"prompt": "blue"}]'
+    result = ls("run", "Zero-Shot Classification", "--prompts", prompts, "--ids", ",".join(map(str, ids.values())),
+                "--json")
+    assert result["message"] == "Classified 3 samples into 3 labels.", result
+    got = {Path(a["path"]).stem: a["label"] for a in ls("annotations", "list", "--json")
+           if a["collection_id"] == "default/zero_shot"}
+    assert got == {"red": "red", "green": "green", "blue": "blue"}
+    types = [t for t in ls("status", "--json")["vector_types"] if t["source"] == "lightly_studio"]
+    assert len(types) == 1 and types[0]["params"]["model"] == "mean-colour"
+    too_few = ls("run", "Zero-Shot Classification", "--prompts", '[{"prompt": "red"}]', "--json", code=1)
+    assert too_few["message"] == "Please provide at least two prompts."
 
 
 def test_lifecycle_startup_failure_and_shutdown(ls, tmp_path):

@@ -93,6 +93,14 @@ def build_command(spec: ActionSpec) -> Any:
         ("as_json", bool, typer.Option(False, "--json", help="Print the result as JSON.")),
         ("verbose", bool, typer.Option(False, "--verbose", "-v", help="Show tracebacks of errors.")),
     ]
+    if "annotation" in spec.scopes:
+        fixed[5:5] = [
+            ("annotation_ids", Optional[str], typer.Option(
+                None, "--annotation-ids", help="Annotation ids, e.g. 1,2,5-7 (see `lightplug annotations list`).")),
+            ("annotation_collection", Optional[str], typer.Option(
+                None, "--annotation-collection", metavar="NAME",
+                help="The annotations of this annotation collection (name or id).")),
+        ]
     for ident, ann, default in fixed:
         signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default))
     by_ident = dict(v for _, v in options)

@@ -1,4 +1,5 @@
-"""Turning ``--ids``, ``--sha1``, ``--folder``, ``--tag`` and ``--from-run`` into a selection."""
+"""Turning ``--ids``, ``--sha1``, ``--folder``, ``--tag``, ``--from-run`` and, for operators that work
+on annotations, ``--annotation-ids`` and ``--annotation-collection`` into a selection."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def resolve_selection(project: Project, kwargs: dict[str, Any]) -> Selection:
     try:
         selection = resolve(project.db, ids=parse_ids(kwargs.get("ids")), sha1s=list(kwargs.get("sha1") or []),
                             folders=[str(f.expanduser().resolve()) for f in kwargs.get("folder") or []],
-                            tags=list(kwargs.get("tag") or []), run=kwargs.get("from_run"))
+                            tags=list(kwargs.get("tag") or []), run=kwargs.get("from_run"),
+                            annotation_ids=parse_ids(kwargs.get("annotation_ids"), "--annotation-ids"),
+                            annotation_collection=kwargs.get("annotation_collection"))
     except SelectionError as exc:
         fail(str(exc))
     for note in selection.notes:

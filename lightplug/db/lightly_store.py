@@ -4,6 +4,7 @@ collection/label/type/sample, and a COCO export with RLE masks (for ``captions l
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,8 +19,8 @@ def _where(conditions: list[tuple[str, Any]]) -> tuple[str, list[Any]]:
         values = list(value) if isinstance(value, (list, tuple, set)) else [value]
         if not values:
             continue
-        parts.append(f"{sql} in ({', '.join('?' for _ in values)})")
-        args += values
+        parts.append(f"{sql} in (select value from json_each(?))")  # any number of values
+        args.append(json.dumps(values))
     return (" where " + " and ".join(parts) if parts else ""), args
 
 
@@ -32,6 +33,14 @@ def caption_rows(db: Database, sample_ids: Sequence[int] | None = None,
     return list(db.query("select c.id, c.sample_id, i.url as path, c.text, c.collection_id, c.created, c.run_id "
                          "from captions c left join instances i on i.id = c.sample_id" + where + " order by c.id",
                          args))
+
+
+def annotation_collections(db: Database) -> list[dict[str, Any]]:
+    """The annotation collections (``id``, ``name``, ``parent_id``), oldest first."""
+    if "lightly_collections" not in db.table_names():
+        return []
+    return list(db.query("select id, name, parent_id from lightly_collections "
+                         "where sample_type = 'annotation' order by created, id"))
 
 
 def annotation_rows(db: Database, collection: str | None = None, label: str | None = None,

@@ -59,20 +59,28 @@ def connect(path: str | os.PathLike) -> Database:
 def write(db: Database) -> Iterator[Database]:
     """A write transaction: ``BEGIN IMMEDIATE`` (waiting for the lock), or a savepoint if nested.
 
-    Commits when the block ends, rolls back if it raises (``KeyboardInterrupt`` included).
+    Commits when the block ends, rolls back if it raises (``KeyboardInterrupt`` included). A
+    transaction that Python's sqlite3 opened implicitly outside any ``write`` (a plugin writing
+    through ``db.conn`` directly) is committed first, so that it cannot swallow this one unseen.
     """
-    if db.conn.in_transaction:
+    depth = getattr(db, "_write_depth", 0)
+    if db.conn.in_transaction and depth:
         with db.atomic():
             yield db
         return
+    if db.conn.in_transaction:
+        db.conn.execute("COMMIT")
     with _busy_as_error():
         db.conn.execute("BEGIN IMMEDIATE")
+    db._write_depth = depth + 1  # type: ignore[attr-defined]
     try:
         yield db
     except BaseException:
+        db._write_depth = depth  # type: ignore[attr-defined]
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
         raise
+    db._write_depth = depth  # type: ignore[attr-defined]
     try:
         with _busy_as_error():
             db.conn.execute("COMMIT")

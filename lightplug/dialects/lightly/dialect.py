@@ -152,6 +152,11 @@ class LightlyDialect:
         if not usable:
             raise RunRefused(f"{spec.name!r} runs only in scope {', '.join(scopes)}: videos, video frames, "
                              "groups and caption collections are not supported by lightplug")
+        if selection.by_annotation:
+            if "annotation" in usable:
+                return "annotation"
+            raise RunRefused(f"{spec.name!r} does not work on annotations (its scopes: {', '.join(scopes)}): "
+                             "select images with --ids, --folder, --tag or --from-run instead")
         if selection.instance_ids is not None and "image" in usable:
             return "image"
         return "root" if "root" in usable else usable[0]
@@ -161,16 +166,15 @@ class LightlyDialect:
         import inspect
 
         from .lifecycle import final_values, in_daemon_thread, start
-        from .operators import ExecutionContext, OperatorScope, SampleFilter
+        from .operators import ExecutionContext, OperatorScope
         from .session import Session
 
         op = spec.target
         failed = start(op)
         if failed is not None:
             return failed
-        ids = selection.instance_ids
-        context = ExecutionContext(collection_id=project.collection_id,
-                                   context_filter=SampleFilter(sample_ids=ids) if ids is not None else None,
+        collection_id, context_filter = _view(project, selection, scope)
+        context = ExecutionContext(collection_id=collection_id, context_filter=context_filter,
                                    scope=OperatorScope(scope))
         values = final_values(list(op.parameters), params)
         execute = op.execute
@@ -191,6 +195,41 @@ class LightlyDialect:
         if isinstance(raw, OperatorResult):
             return {"success": bool(raw.success), "message": raw.message, "notifs": [], "groups": [], "value": None}
         return {"success": True, "message": None, "notifs": [], "groups": [], "value": jsonable(raw)}
+
+
+def _view(project: Project, selection: Selection, scope: str) -> tuple[str, Any]:
+    """The collection and filter of LightlyStudio's current view for a run in ``scope``.
+
+    Images reach every scope as a ``SampleFilter`` of their ids, except the annotation scope:
+    there the view is an annotation collection (``--annotation-collection``, or the one collection
+    the chosen annotations share, else the root) narrowed by an ``AnnotationsFilter`` of the
+    chosen annotations, or of the annotations on the selected images.
+    """
+    from ...db.lightly_store import annotation_rows
+    from .filters import AnnotationsFilter, SampleFilter
+
+    root = project.collection_id
+    if scope != "annotation":
+        ids = selection.instance_ids
+        return root, SampleFilter(sample_ids=ids) if ids is not None else None
+    if selection.by_annotation:
+        chosen = list(selection.annotation_ids or [])
+        collection = selection.annotation_collection
+        if collection is None:
+            wanted = set(chosen)
+            shared = {r["collection_id"] for r in annotation_rows(project.db) if r["id"] in wanted}
+            collection = shared.pop() if len(shared) == 1 else root
+        narrowed = "annotation_ids" in selection.given
+        return collection, AnnotationsFilter(sample_ids=chosen) if narrowed else None
+    if selection.instance_ids is None:
+        return root, None
+    on_images = [r["id"] for r in annotation_rows(project.db, sample_ids=selection.instance_ids)]
+    if not on_images:  # an empty id list would not filter at all
+        from ...runner import RunRefused
+
+        raise RunRefused("the selected images have no annotations for this operator to work on; "
+                         "see `lightplug annotations list`")
+    return root, AnnotationsFilter(sample_ids=on_images)
 
 
 def _drop_captions(project: Project) -> None:

@@ -40,6 +40,10 @@ class Collection:
     created_at: str = ""
 
 
+CollectionTable = Collection
+"""LightlyStudio's name for a collection row (``session.get(CollectionTable, collection_id)``)."""
+
+
 @dataclass
 class AnnotationLabelCreate:
     """A label to create in a dataset (``dataset_id``, the root collection's)."""

@@ -139,6 +139,14 @@ class _ImageResolver:
         rows = instance_rows(db_of(session), SampleFilter(sample_ids=[sample_id]))
         return sample_of(rows[0]) if rows else None
 
+    def get_many_by_id(self, *, session: Any, sample_ids: list[Any]) -> list[Sample]:
+        """The samples with these ids, in the order given (unknown ids are left out)."""
+        if not sample_ids:
+            return []
+        found = {s.sample_id: s for s in map(sample_of, instance_rows(db_of(session),
+                                                                        SampleFilter(sample_ids=list(sample_ids))))}
+        return [found[int(i)] for i in sample_ids if int(i) in found]
+
 
 def _and_ids(flt: SampleFilter, ids: list[Any]) -> SampleFilter:
     from dataclasses import replace
@@ -185,6 +193,10 @@ class _AnnotationLabelResolver:
         did = str(dataset_id or ROOT)
         return [AnnotationLabel(r["id"], r["name"], did) for r in db_of(session).query(
             "select * from annotation_labels where collection_id = ? order by id", [did])]
+
+    def get_all_sorted_alphabetically(self, *, session: Any, dataset_id: Any = None) -> list[AnnotationLabel]:
+        """Every label of the dataset, by name."""
+        return sorted(self.get_all(session=session, dataset_id=dataset_id), key=lambda label: label.annotation_label_name)
 
     def get_by_id(self, *, session: Any, label_id: Any) -> AnnotationLabel | None:
         """One label, or None."""

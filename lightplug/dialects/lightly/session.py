@@ -23,3 +23,15 @@ class Session:
     @property
     def collection_id(self) -> str:
         return self.project.collection_id
+
+    def get(self, model: Any, ident: Any) -> Any:
+        """``session.get(CollectionTable, collection_id)``: the collection, or None (the only table
+        lightplug's session can fetch by key; others raise ``UnsupportedFilter``)."""
+        from .filters import UnsupportedFilter
+        from .records import Collection
+        from .resolvers import collection_resolver
+
+        if model is Collection:
+            return collection_resolver.get_by_id(session=self, collection_id=ident)
+        raise UnsupportedFilter(f"session.get({getattr(model, '__name__', model)!r}, ...) is not supported by "
+                                "lightplug; fetch through the resolvers (image_resolver, annotation_resolver, ...)")

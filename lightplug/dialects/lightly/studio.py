@@ -38,8 +38,13 @@ def start_gui(args: list[str] | None = None) -> None:
 class ImageSample:
     """One image of an ``ImageDataset``: file, size, tags, metadata, captions, annotations."""
 
-    def __init__(self, dataset: ImageDataset, sample: Any) -> None:
-        self._dataset, self._sample = dataset, sample
+    def __init__(self, dataset: ImageDataset | None = None, sample: Any = None, *, inner: Any = None) -> None:
+        """``ImageSample(dataset, sample)``, or ``ImageSample(inner=row)`` around a resolver's row
+        (LightlyStudio's form; its tags, metadata and captions are then read from the current project)."""
+        sample = sample if inner is None else inner
+        if sample is None:
+            raise TypeError("ImageSample needs a sample: ImageSample(inner=row) or ImageSample(dataset, row)")
+        self._dataset_given, self._sample = dataset, sample
         self.sample_id: int = sample.sample_id
         self.file_name: str = sample.file_name
         self.file_path_abs: str = sample.file_path_abs
@@ -48,6 +53,17 @@ class ImageSample:
 
     def __repr__(self) -> str:
         return f"ImageSample(sample_id={self.sample_id}, file_name={self.file_name!r})"
+
+    @property
+    def _dataset(self) -> ImageDataset:
+        if self._dataset_given is None:
+            self._dataset_given = ImageDataset.load()
+        return self._dataset_given
+
+    @property
+    def inner(self) -> Any:
+        """The resolver row this sample wraps."""
+        return self._sample
 
     @property
     def tags(self) -> set[str]:
