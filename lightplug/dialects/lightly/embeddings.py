@@ -3,9 +3,10 @@
 An embedding model is a lightplug vector type (source ``lightly_studio``, ``params`` naming the
 model), so its embeddings are ordinary vectors, cached per image content and listed by
 ``lightplug status``; ``embedding_model_id`` is that vector type's id. A generator is registered
-with ``set_default_embedding_model`` (a plugin does it when imported); LightlyStudio's built-in
-models (picked by ``LIGHTLY_STUDIO_EMBEDDINGS_MODEL_TYPE``) are not part of lightplug, so without
-a registered generator ``load_or_get_default_model`` returns None. When a collection's default
+with ``set_default_embedding_model`` (a plugin does it when imported) or named by the environment
+variable ``LIGHTPLUG_EMBEDDING_MODEL`` (``module:name``); LightlyStudio's built-in models (picked
+by ``LIGHTLY_STUDIO_EMBEDDINGS_MODEL_TYPE``) are not part of lightplug, so without either
+``load_or_get_default_model`` returns None. When a collection's default
 model is loaded, the collection's images that lack an embedding are embedded, as LightlyStudio
 does when it loads a dataset.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 SOURCE = "lightly_studio"
+MODEL_ENV = "LIGHTPLUG_EMBEDDING_MODEL"  # module:name of the default generator, like LightlyStudio's env setting
 EMBED_BATCH = 256  # images embedded (and stored) per call of the generator
 
 
@@ -189,9 +191,10 @@ class EmbeddingManager:
             return self._defaults[str(collection_id)]
         if collection_resolver.get_by_id(session=session, collection_id=collection_id) is None:
             raise ValueError("Provided collection_id could not be found.")
-        if self._override is None:
+        generator = self._override or generator_from_env()
+        if generator is None:
             return None
-        model = self.register_embedding_model(session, collection_id, self._override, set_as_default=True)
+        model = self.register_embedding_model(session, collection_id, generator, set_as_default=True)
         self._embed_missing(session, collection_id, model.embedding_model_id)
         return model.embedding_model_id
 
@@ -246,6 +249,36 @@ class EmbeddingManager:
 
     def _model(self, collection_id: Any, embedding_model_id: Any) -> EmbeddingGenerator:
         return self._models[self._model_id(collection_id, embedding_model_id)]
+
+
+def generator_from_env() -> EmbeddingGenerator | None:
+    """The generator named by ``LIGHTPLUG_EMBEDDING_MODEL`` (``module:name``, an object or a class or
+    function to call without arguments), or None when the variable is not set."""
+    import importlib
+    import os
+
+    spec = os.environ.get(MODEL_ENV, "").strip()
+    if not spec:
+        return None
+    module_name, _, attr = spec.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+        for part in filter(None, attr.split(".")):
+            found = getattr(found, part)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"{MODEL_ENV}={spec!r}: cannot load it ({exc}); give module:name of an "
+                         "ImageEmbeddingGenerator, or of a class or function returning one") from None
+    if isinstance(found, type) or (callable(found) and not isinstance(found, ImageEmbeddingGenerator)):
+        try:  # a class (a class object passes the protocol check too) or a factory
+            found = found()
+        except TypeError as exc:
+            raise ValueError(f"{MODEL_ENV}={spec!r}: calling it without arguments failed ({exc}); give "
+                             "module:name of an ImageEmbeddingGenerator, or of a class or function returning one") from None
+    generator = found
+    if not isinstance(generator, ImageEmbeddingGenerator):
+        raise ValueError(f"{MODEL_ENV}={spec!r} gives {type(generator).__name__}, which is not an "
+                         "ImageEmbeddingGenerator (get_embedding_model_input, embed_text, embed_images)")
+    return generator
 
 
 class EmbeddingManagerProvider:
