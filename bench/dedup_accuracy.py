@@ -9,10 +9,13 @@ precision and recall against their ``ground_truth.json``:
   imagededup installed with ``--no-deps`` (its package ``__init__`` files import torch, so
   this script loads ``imagededup.methods.hashing`` without them). Its answer is a list of
   neighbours per file; every listed neighbour is a predicted pair.
-* dedup: the plugin's algorithm (``lightplug_dedup.hashing`` + ``grouping``) at its
-  defaults, or through the real command line with ``--via-cli`` (``lightplug init``,
-  ``import``, ``run find_duplicates --json``). Its answer is groups; every two members of
-  a group are a predicted pair.
+* dedup: the plugin's algorithm (``lightplug_dedup.hashing`` + ``grouping``, files decoded
+  as the host decodes them, at ``--decode-size``) at its defaults, or through the real
+  command line with ``--via-cli`` (``lightplug init``, ``import``, ``run find_duplicates
+  --json``). Its answer is groups; every two members of a group are a predicted pair.
+
+Besides pairwise precision and recall it prints the share of each kind of near duplicate
+found (``transform`` in ``ground_truth.json``: crop, hflip, resize, ...).
 
 Usage (from the repository root)::
 
@@ -41,11 +44,11 @@ from paths import IMAGEDEDUP_PYTHON as DEFAULT_IMAGEDEDUP_PYTHON, MAKE_CORPUS as
 
 try:
     from lightplug_dedup import grouping, hashing
-    from lightplug_dedup.plugin import DEFAULT_THRESHOLD
+    from lightplug_dedup.plugin import DECODE_SIZE, DEFAULT_THRESHOLD
 except ImportError:  # not installed: use the source tree
     sys.path.insert(0, str(REPO / "builtin_plugins" / "dedup"))
     from lightplug_dedup import grouping, hashing
-    from lightplug_dedup.plugin import DEFAULT_THRESHOLD
+    from lightplug_dedup.plugin import DECODE_SIZE, DEFAULT_THRESHOLD
 
 from peers import IMAGEDEDUP as IMAGEDEDUP_SCRIPT  # noqa: E402 - the same script as the comparison
 
@@ -60,10 +63,27 @@ def build_corpus(make_corpus: Path, n: int, seed: int, out: Path) -> Path:
 
 def truth_pairs(corpus: Path) -> tuple[list[str], set[tuple[str, str]]]:
     """File names of the corpus and its ground-truth duplicate pairs (sorted name pairs)."""
+    names, by_kind = truth_kinds(corpus)
+    return names, set().union(*by_kind.values())
+
+
+def truth_kinds(corpus: Path) -> tuple[list[str], dict[str, set[tuple[str, str]]]]:
+    """File names and the ground-truth pairs of each kind (the edit that made one of the two,
+    ``exact`` for byte copies)."""
     truth = json.loads((corpus / "ground_truth.json").read_text())
+    files = truth["files"]
     names = sorted(os.listdir(corpus / "images"))
-    pairs = {tuple(sorted(p)) for g in truth["groups"] for p in itertools.combinations(g, 2)}
-    return names, pairs
+    by_kind: dict[str, set[tuple[str, str]]] = {}
+    for g in truth["groups"]:
+        for a, b in itertools.combinations(g, 2):
+            kind = files[b].get("transform") or files[a].get("transform") or "exact"
+            by_kind.setdefault(kind, set()).add((min(a, b), max(a, b)))
+    return names, by_kind
+
+
+def found_by_kind(predicted: set, by_kind: dict[str, set]) -> str:
+    """``crop 180/206, hflip 206/207, ...``: the true pairs of each kind that were predicted."""
+    return ", ".join(f"{k} {len(v & predicted)}/{len(v)}" for k, v in sorted(by_kind.items()))
 
 
 def score(predicted: set, truth: set) -> tuple[float, float, int]:
@@ -74,7 +94,7 @@ def score(predicted: set, truth: set) -> tuple[float, float, int]:
 
 def pairs_of_groups(groups: list[list[str]]) -> set[tuple[str, str]]:
     """Every two members of every group, as sorted name pairs."""
-    return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}
+    return {(min(a, b), max(a, b)) for g in groups for a, b in itertools.combinations(g, 2)}
 
 
 def run_imagededup(python: Path, corpus: Path) -> tuple[set, float]:
@@ -87,21 +107,21 @@ def run_imagededup(python: Path, corpus: Path) -> tuple[set, float]:
     return pairs, time.perf_counter() - started
 
 
-def _features_chunk(paths: list[str], kind: str):
-    bits, colour, ok = hashing.compute_features(paths, (kind,))
-    return bits[kind], colour, ok
+def _features_chunk(paths: list[str], kind: str, size: int) -> np.ndarray:
+    return hashing.compute_features(paths, kind, size)[0]
 
 
-def features(corpus: Path, names: list[str], kind: str, workers: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Packed codes ``(n, 4, 1)`` and colours ``(n, 2)`` of every file, computed in parallel."""
+def features(corpus: Path, names: list[str], kind: str, workers: int, size: int = DECODE_SIZE
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Coarse codes ``(n, V, 1)``, fine codes ``(n, V, 3)`` and colours ``(n, 2)`` of every file
+    (decoded at ``size`` as the host does), computed in parallel, and the time it took."""
     started = time.perf_counter()
     paths = [str(corpus / "images" / n) for n in names]
     chunks = [paths[i:i + 128] for i in range(0, len(paths), 128)]
     with ProcessPoolExecutor(workers) as pool:
-        parts = list(pool.map(_features_chunk, chunks, [kind] * len(chunks)))
-    bits = np.concatenate([p[0] for p in parts])
-    colour = np.concatenate([p[1] for p in parts])
-    return grouping.pack_bits(bits), colour, time.perf_counter() - started
+        parts = list(pool.map(_features_chunk, chunks, [kind] * len(chunks), [size] * len(chunks)))
+    codes, fine, colour = hashing.unpack(np.concatenate(parts))
+    return codes, fine, colour, time.perf_counter() - started
 
 
 def keep_priority(corpus: Path, names: list[str]) -> np.ndarray:
@@ -121,12 +141,14 @@ def keep_priority(corpus: Path, names: list[str]) -> np.ndarray:
 
 def dedup_groups(names: list[str], codes: np.ndarray, colour: np.ndarray | None,
                  threshold: int, mirror: bool, priority: np.ndarray,
-                 chain: bool = False) -> list[list[str]]:
+                 chain: bool = False, fine: np.ndarray | None = None,
+                 fine_threshold: int = grouping.FINE_THRESHOLD) -> list[list[str]]:
     """The plugin's grouping over files (same content means same codes, so distance 0).
 
-    ``chain`` groups connected components instead of stars around keepers (for comparison).
+    ``fine`` verifies candidates (None: no verification); ``chain`` groups connected
+    components instead of stars around keepers (for comparison).
     """
-    i, j, d = grouping.duplicate_pairs(codes, threshold, mirror, colour)
+    i, j, d = grouping.duplicate_pairs(codes, threshold, mirror, colour, fine, fine_threshold)
     if chain:
         labels = grouping.components(len(names), i, j)
         return [[names[k] for k in g] for g in grouping.group_members(labels)]
@@ -170,6 +192,10 @@ def main() -> None:
     parser.add_argument("--threshold", type=int, default=DEFAULT_THRESHOLD)
     parser.add_argument("--no-mirror", dest="mirror", action="store_false")
     parser.add_argument("--no-colour-check", dest="colour_check", action="store_false")
+    parser.add_argument("--no-verify", dest="verify", action="store_false", help="no fine-hash verification")
+    parser.add_argument("--fine-threshold", type=int, default=grouping.FINE_THRESHOLD)
+    parser.add_argument("--decode-size", type=int, action="append", default=[],
+                        help=f"decode size of the algorithm's run (repeatable; default {DECODE_SIZE}, the plugin's)")
     parser.add_argument("--sweep", action="store_true", help="also print thresholds 2..12 with and without "
                         "mirror and colour check, and with connected components instead of stars")
     parser.add_argument("--via-cli", action="store_true", help="also run the real plugin through the CLI")
@@ -181,43 +207,53 @@ def main() -> None:
     if not corpora:
         parser.error("give --corpus DIR or --seed N")
     settings = f"{args.method}, threshold {args.threshold}, mirror {'on' if args.mirror else 'off'}, " \
-               f"colour check {'on' if args.colour_check else 'off'}"
+               f"colour check {'on' if args.colour_check else 'off'}, " \
+               f"verify {'<= ' + str(args.fine_threshold) if args.verify else 'off'}"
+    sizes = args.decode_size or [DECODE_SIZE]
     print(f"{'corpus':<28} {'files':>6} {'pairs':>6} | {'imagededup PHash (t=10)':>26} | "
           f"{'dedup (' + settings + ')':>26}")
     for corpus in corpora:
-        names, truth = truth_pairs(corpus)
+        names, by_kind = truth_kinds(corpus)
+        truth = set().union(*by_kind.values())
         if args.imagededup_python.exists():
             theirs, their_s = run_imagededup(args.imagededup_python, corpus)
             p1, r1, n1 = score(theirs, truth)
             left = f"P {p1:.3f} R {r1:.3f} ({n1:4d}, {their_s:5.1f}s)"
         else:
             left = "(no imagededup venv)"
-        codes, colour, feat_s = features(corpus, names, args.method, args.workers)
         priority = keep_priority(corpus, names)
-        started = time.perf_counter()
-        groups = dedup_groups(names, codes, colour if args.colour_check else None,
-                              args.threshold, args.mirror, priority)
-        group_s = time.perf_counter() - started
-        p2, r2, n2 = score(pairs_of_groups(groups), truth)
-        print(f"{str(corpus):<28} {len(names):>6} {len(truth):>6} | {left:>26} | "
-              f"P {p2:.3f} R {r2:.3f} ({n2:4d}, hash {feat_s:4.1f}s + group {group_s:4.2f}s)")
+        print(f"{str(corpus):<28} {len(names):>6} {len(truth):>6} | {left:>26} |")
+        for size in sizes:
+            codes, fine, colour, feat_s = features(corpus, names, args.method, args.workers, size)
+            started = time.perf_counter()
+            groups = dedup_groups(names, codes, colour if args.colour_check else None, args.threshold,
+                                  args.mirror, priority, fine=fine if args.verify else None,
+                                  fine_threshold=args.fine_threshold)
+            group_s = time.perf_counter() - started
+            predicted = pairs_of_groups(groups)
+            p2, r2, n2 = score(predicted, truth)
+            print(f"  decode {size:<4} P {p2:.3f} R {r2:.3f} ({n2:4d} pairs, hash {feat_s:4.1f}s + group "
+                  f"{group_s:4.2f}s): {found_by_kind(predicted, by_kind)}")
+            if args.sweep:
+                for chain, mirror, check, verify in itertools.product((False, True), repeat=4):
+                    row = []
+                    for t in range(2, 13, 2):
+                        p, r, _ = score(pairs_of_groups(dedup_groups(
+                            names, codes, colour if check else None, t, mirror, priority, chain,
+                            fine if verify else None, args.fine_threshold)), truth)
+                        row.append(f"t{t:<2} {p:.3f}/{r:.3f}")
+                    print(f"    {'chain' if chain else 'star':<5} mirror={mirror!s:<5} colour={check!s:<5} "
+                          f"verify={verify!s:<5} " + "  ".join(row))
         if args.via_cli:
             extra = ["--method", args.method, "--threshold", str(args.threshold),
                      "--mirror" if args.mirror else "--no-mirror",
-                     "--colour-check" if args.colour_check else "--no-colour-check"]
+                     "--colour-check" if args.colour_check else "--no-colour-check",
+                     "--verify" if args.verify else "--no-verify"]
             groups, cli_s = run_cli(corpus, extra)
-            p3, r3, n3 = score(pairs_of_groups(groups), truth)
-            print(f"{'  via the CLI':<28} {'':>6} {'':>6} | {'':>26} | "
-                  f"P {p3:.3f} R {r3:.3f} ({n3:4d}, {cli_s:5.1f}s incl. import)")
-        if args.sweep:
-            for chain, mirror, check in itertools.product((False, True), repeat=3):
-                row = []
-                for t in range(2, 13, 2):
-                    p, r, _ = score(pairs_of_groups(dedup_groups(
-                        names, codes, colour if check else None, t, mirror, priority, chain)), truth)
-                    row.append(f"t{t:<2} {p:.3f}/{r:.3f}")
-                print(f"    {'chain' if chain else 'star':<5} mirror={mirror!s:<5} colour={check!s:<5} "
-                      + "  ".join(row))
+            predicted = pairs_of_groups(groups)
+            p3, r3, n3 = score(predicted, truth)
+            print(f"  via the CLI (decode {DECODE_SIZE}) P {p3:.3f} R {r3:.3f} ({n3:4d} pairs, {cli_s:5.1f}s "
+                  f"incl. import): {found_by_kind(predicted, by_kind)}")
 
 
 if __name__ == "__main__":

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from .specs import ActionSpec
 
 __all__ = ["ParameterError", "init_project", "open_project", "import_paths", "remove_folder", "operators",
-           "find_operator", "complete_parameters", "run", "runs", "get_run", "undo", "redo"]
+           "find_operator", "complete_parameters", "run", "runs", "get_run", "undo", "redo",
+           "move_images", "trash_images", "empty_trash", "relink", "prune"]
 
 
 def init_project(directory: str | os.PathLike) -> Path:
@@ -65,23 +66,30 @@ def open_project(directory: str | os.PathLike | None = None, *, plugins: bool = 
 
 def import_paths(project: Project, paths: Iterable[str | os.PathLike], *, recursive: bool = True,
                  on_files: Callable[[int], None] | None = None, on_done: Callable[[], None] | None = None,
-                 console: Console | None = None) -> ImportSummary:
+                 console: Console | None = None, max_pixels: int | None = None,
+                 max_file_bytes: int | None = None) -> ImportSummary:
     """Import image files and folders in place, tell the plugins, run the tasks they queue.
 
-    ``on_files(count)`` is called once the files are found, ``on_done()`` after each is inspected.
-    Returns the summary; ``summary.task_failures`` lists failed plugin tasks and listeners.
-    When Ctrl-C stopped the recording, ``summary.interrupted`` is set and plugins were not told.
+    Only regular files are read; everything else found (FIFOs, devices, symlinked folders,
+    unreadable folders), files over ``max_file_bytes`` and images over ``max_pixels`` (None:
+    ``LIGHTPLUG_MAX_FILE_BYTES``/``LIGHTPLUG_MAX_PIXELS`` or the defaults, see ``scan``) are in
+    ``summary.skipped`` with a reason. ``on_files(count)`` is called once the files are found,
+    ``on_done()`` after each is inspected. Returns the summary; ``summary.task_failures`` lists
+    failed plugin tasks and listeners. When Ctrl-C stopped the recording, ``summary.interrupted``
+    is set and plugins were not told.
     """
-    from .importer import collect_files, import_files
+    from .importer import import_files
+    from .scan import limits, scan
 
-    files = collect_files([Path(p) for p in paths], recursive)
-    if on_files:
-        on_files(len(files))
-    summary = import_files(project, files, on_done=on_done)
-    if summary.interrupted:
-        return summary
-    project.run(project.emit_import(summary.instances))
-    failures = project.run(project.tasks.run_all(console))
+    with limits(max_pixels, max_file_bytes):
+        found = scan(paths, recursive)
+        if on_files:
+            on_files(len(found.files))
+        summary = import_files(project, found.files, on_done=on_done, skipped=found.skipped)
+        if summary.interrupted:
+            return summary
+        project.run(project.emit_import(summary.instances))
+        failures = project.run(project.tasks.run_all(console))
     summary.task_failures = [f.error for f in failures] + project.listener_errors
     return summary
 
@@ -185,3 +193,63 @@ def redo(project: Project) -> dict[str, Any] | None:
     from .db import commits
 
     return commits.redo(project.db)
+
+
+def _chosen(project: Project, selection: Selection | dict[str, Any]) -> Selection:
+    from .selection import Selection, SelectionError, resolve
+
+    chosen = selection if isinstance(selection, Selection) else resolve(project.db, **selection)
+    if chosen.instance_ids is None:
+        raise SelectionError("select the images to move (ids, sha1s, folders, tags or run); "
+                             "all of them at once is refused")
+    return chosen
+
+
+def move_images(project: Project, selection: Selection | dict[str, Any], to: str | os.PathLike, *,
+                dry_run: bool = False) -> dict[str, Any]:
+    """Move the selected images' files into folder ``to`` as one undoable commit (``undo`` moves
+    them back); the image a duplicates group keeps stays when no other copy of it would.
+
+    Returns ``{"moved": [{"id", "from", "to"}], "skipped": [{"id", "path", "reason"}], "commit", ...}``;
+    ``moves.FileMoveError`` (nothing moved) when a file is missing or a move fails.
+    """
+    from .files import move_images as move
+
+    chosen = _chosen(project, selection)
+    return move(project, chosen.instance_ids or [], to, from_run=chosen.given.get("from_run"),
+                dry_run=dry_run).as_json()
+
+
+def trash_images(project: Project, selection: Selection | dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+    """Move the selected images' files to ``.lightplug/trash/<commit id>/`` and take them out of
+    the project, as one undoable commit; otherwise like ``move_images``."""
+    from .files import move_images as move
+
+    chosen = _chosen(project, selection)
+    return move(project, chosen.instance_ids or [], None, from_run=chosen.given.get("from_run"),
+                dry_run=dry_run).as_json()
+
+
+def empty_trash(project: Project, *, dry_run: bool = False) -> dict[str, Any]:
+    """Delete the trashed files for good; their ``trash_images`` commits can no longer be undone.
+    Returns ``{"commits", "images", "files", "bytes", "left", "dry_run"}``."""
+    from .files import empty_trash as empty
+
+    return empty(project, dry_run=dry_run)
+
+
+def relink(project: Project, old: str | os.PathLike, new: str | os.PathLike, *, check_all: bool = False,
+           dry_run: bool = False) -> dict[str, Any]:
+    """Point the folders and images recorded under ``old`` (a folder moved on disk) to ``new``, as
+    one undoable commit, after checking the files (``relink.RelinkError`` when they are not there)."""
+    from .relink import relink as repair
+
+    return repair(project, old, new, check_all=check_all, dry_run=dry_run).as_json()
+
+
+def prune(project: Project, *, dry_run: bool = False) -> dict[str, Any]:
+    """Remove the images whose files are gone from disk (not undoable); ``{"removed": [...], "folders"}``."""
+    from .relink import prune as forget
+
+    images, folders = forget(project, dry_run=dry_run)
+    return {"dry_run": dry_run, "removed": [{"id": i.id, "path": i.url} for i in images], "folders": folders}

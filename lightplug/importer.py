@@ -2,7 +2,8 @@
 
 Each new file is read once, hashed (sha1) and decoded once, at the reduced size that the
 plugins' import-time features need (``compute.features``); those features run on the same
-pixels in the worker processes and their vectors are recorded with the images.
+pixels in the worker processes and their vectors are recorded with the images. What is found
+and how one file is read safely (regular files only, size and pixel limits) is ``scan``'s.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .models import ImageInfo, Instance
+from .scan import Skipped  # noqa: F401 - re-exported (it lived here)
 
 if TYPE_CHECKING:
     from .compute.features import FeatureSpec
@@ -28,14 +30,6 @@ _INLINE_LIMIT = 48  # below this many files, inspecting in-process beats startin
 BATCH_FILES = 500  # files recorded per write transaction
 BATCH_SECONDS = 1.0  # ... or at least this often, so Ctrl-C and other writers wait little
 KNOWN_LIMIT = 200_000  # known contents sent to workers (8 bytes each, with every chunk)
-
-
-@dataclass
-class Skipped:
-    """A file that was not imported, and why."""
-
-    path: str
-    reason: str
 
 
 @dataclass
@@ -61,20 +55,11 @@ class ImportSummary:
 
 
 def collect_files(paths: Iterable[Path], recursive: bool = True) -> list[str]:
-    """Absolute paths of the files named or found under the folders named (hidden ones skipped)."""
-    found: list[str] = []
-    for path in paths:
-        path = path.expanduser().resolve()
-        if path.is_file():
-            found.append(str(path))
-            continue
-        if recursive:
-            for dirpath, dirnames, filenames in os.walk(path):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                found += [os.path.join(dirpath, f) for f in sorted(filenames) if not f.startswith(".")]
-        else:
-            found += sorted(str(p) for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-    return list(dict.fromkeys(found))
+    """Absolute paths of the regular files named or found under the folders named (hidden ones
+    skipped); ``scan.scan`` also says what was left out, and why."""
+    from .scan import scan
+
+    return scan(paths, recursive).files
 
 
 def inspect_file(path: str, specs: Sequence[FeatureSpec] = ()) -> tuple:
@@ -86,22 +71,28 @@ def _open(path: str, size: int | None) -> tuple[ImageInfo | None, DecodedImage |
     """Read, hash and decode one file once: ``(info, decoded, None)`` or ``(None, None, reason)``."""
     from PIL import Image, UnidentifiedImageError
 
-    from .imaging import average_hash, decode_image
+    from .imaging import average_hash, decode_image, unidentified_reason
+    from .scan import Refused, os_reason, read_regular
 
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_regular(path)
+    except Refused as exc:
+        return None, None, str(exc)
     except OSError as exc:
-        return None, None, f"unreadable file: {exc.strerror or exc}"
+        return None, None, os_reason(exc)
     if not data:
         return None, None, "empty file"
     try:
         decoded = decode_image(data, size, path=path)
         ahash = average_hash(decoded)
+    except Refused as exc:  # too many pixels: nothing was decoded
+        return None, None, str(exc)
     except UnidentifiedImageError:
-        return None, None, "not an image (format not recognised)"
+        return None, None, unidentified_reason(data)
     except Image.DecompressionBombError as exc:
         return None, None, f"image too large: {exc}"
+    except MemoryError:
+        return None, None, "image too large: out of memory while decoding it"
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return None, None, f"corrupt or truncated image: {exc}"
     info = ImageInfo(sha1=hashlib.sha1(data).hexdigest(), width=decoded.width, height=decoded.height,
@@ -151,17 +142,26 @@ def inspect_chunk(paths: Sequence[str], specs: Sequence[FeatureSpec] = (), known
 
 def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None,
                   specs: Sequence[FeatureSpec] = (), known: Any = None) -> Iterator[tuple]:
-    """Inspect ``paths`` in chunks (with the process pool when there are many), yielding per file."""
+    """Inspect ``paths`` in chunks, yielding per file in order: in-process when there are few,
+    else on the executor (``LIGHTPLUG_EXECUTOR``; the process pool by default, or a cluster)."""
+    from .compute.executors import BUILTIN_EXECUTORS, PROCESS, executor_name
     from .compute.features import FEATURE_CHUNK
 
     chunks = [paths[s:s + FEATURE_CHUNK] for s in range(0, len(paths), FEATURE_CHUNK)]
-    if len(paths) <= _INLINE_LIMIT:
+    name = executor_name()
+    if len(paths) <= _INLINE_LIMIT and name in BUILTIN_EXECUTORS:
         results: Iterable[list[tuple]] = (inspect_chunk(c, specs, known) for c in chunks)
-    else:
+    elif name == PROCESS:
         from .parallel import process_pool
 
         results = process_pool().map(inspect_chunk, chunks, itertools.repeat(tuple(specs)),
                                      itertools.repeat(known))
+    else:  # another executor (threads, a cluster): each file keeps the client's own path
+        from .compute.blocking import ordered_chunks
+        from .compute.executors import get_mapper
+
+        mapped = ordered_chunks(get_mapper(), inspect_chunk, chunks, (tuple(specs), known))
+        results = ([(path, *found[1:]) for path, found in zip(chunks[k], outputs)] for k, outputs in mapped)
     for chunk in results:
         for result in chunk:
             if on_done:
@@ -227,20 +227,21 @@ def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: Import
     summary.already_known += len(pending) - len(added)  # recorded meanwhile by another process
 
 
-def import_files(project: Project, files: list[str],
-                 on_done: Callable[[], None] | None = None) -> ImportSummary:
+def import_files(project: Project, files: list[str], on_done: Callable[[], None] | None = None,
+                 skipped: Sequence[Skipped] = ()) -> ImportSummary:
     """Record the new files among ``files`` in short batches; the caller announces ``summary.instances``.
 
+    ``skipped``: what the scan left out (``scan.scan``), reported with the files not imported.
     Ctrl-C stops the import: what was recorded stays, ``summary.interrupted`` is set.
     """
     from .db import store
 
     started = time.perf_counter()
-    summary = ImportSummary(files=len(files))
+    summary = ImportSummary(files=len(files) + len(skipped), skipped=list(skipped), files_done=len(skipped))
     known = store.known_urls(project.db)
     new = [f for f in files if f not in known]
     summary.already_known = len(files) - len(new)
-    summary.files_done = summary.already_known
+    summary.files_done += summary.already_known
     specs, type_ids = _feature_types(project) if new else ([], {})
     known_images = store.known_sha1s(project.db) if specs else []
     # contents the project has are not computed again (up to KNOWN_LIMIT of them: the keys

@@ -24,17 +24,17 @@ MAX_PER_GROUP = 200  # members shown per group; the page says how many more ther
 
 def thumbnail(path: str | None, size: int = THUMB) -> Image.Image | None:
     """An upright RGB thumbnail of the image at ``path``, or None if it cannot be read."""
-    from PIL import Image, ImageOps
+    from PIL import Image
+
+    from .imaging import decode_image
 
     if path is None:
         return None
-    try:
-        with Image.open(path) as image:
-            image.draft("RGB", (size, size))
-            upright = ImageOps.exif_transpose(image)
-            upright.thumbnail((size, size))
-            return upright.convert("RGB")
-    except (OSError, ValueError, Image.DecompressionBombError):
+    try:  # read as the import reads: regular files only, size and pixel limits, EXIF orientation
+        upright = decode_image(path, size).rgb()
+        upright.thumbnail((size, size))
+        return upright.convert("RGB")
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
         return None
 
 
@@ -75,7 +75,7 @@ figcaption { font-size: 12px; word-break: break-all; margin-top: 4px; }
 def html_page(record: dict[str, Any], groups: list[GroupView], size: int = THUMB,
               limit: int = MAX_PER_GROUP) -> str:
     """The HTML page of ``record``'s ``groups`` (from ``groups.run_groups``), self-contained."""
-    e = html.escape
+    e = _escape
     title = f"Run {record['id']}: {record['operator']}"
     result = record.get("result") or {}
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{e(title)}</title>",
@@ -110,6 +110,11 @@ def html_page(record: dict[str, Any], groups: list[GroupView], size: int = THUMB
         parts.append("<p>This run has no groups.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _escape(text: str) -> str:
+    """``text`` for HTML; bytes of a file name that are not UTF-8 shown as ``\\xNN``."""
+    return html.escape(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
 
 
 def _file_url(path: str) -> str:
@@ -202,7 +207,7 @@ def map_png(title: str, points: list[dict[str, Any]], size: int = 1000, thumb: i
 
 def map_html(title: str, points: list[dict[str, Any]], size: int = 800) -> str:
     """A self-contained page: the map as an SVG scatter plot whose points link to their files."""
-    e = html.escape
+    e = _escape
     circles = []
     for p, (x, y) in zip(points, _scaled(points, size, 12)):
         dot = (f"<circle cx='{x:.1f}' cy='{y:.1f}' r='5' data-id='{p['id']}'>"

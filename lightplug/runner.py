@@ -62,6 +62,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     call raises or Ctrl-C stops it, its commits and annotations are reverted; Ctrl-C then raises
     ``RunInterrupted`` carrying the recorded result.
     """
+    from .compute.executors import executor_name
     from .db import runs
     from .dialect import get
     from .groups import with_paths
@@ -73,7 +74,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     clock = time.perf_counter()
     json_params = {k: jsonable(v) for k, v in params.items()}
     run_id = runs.start_run(project.db, operator=spec.qualified, plugin=spec.plugin, parameters=json_params,
-                            selection=selection.given, started=started)
+                            selection=selection.given, started=started, executor=executor_name())
     task_failures = []
     interrupted = False
     project.current_run_id = run_id

@@ -52,7 +52,7 @@ def from_run(db: Database, text: str, notes: list[str] | None = None) -> list[in
             ids += [i.id for i in store.get_instances(db, sha1s=g["sha1s"])]
     existing = [i.id for i in store.get_instances(db, ids=ids)]
     if len(existing) < len(set(ids)) and notes is not None:
-        notes.append(f"{len(set(ids)) - len(existing)} instance(s) of run {record['id']} "
+        notes.append(f"{len(set(ids)) - len(existing)} image(s) of run {record['id']} "
                      "no longer exist and were left out")
     return existing
 
@@ -137,7 +137,7 @@ def resolve(db: Database, *, ids: list[int] | None = None, sha1s: list[str] | No
         known = {i.id for i in store.get_instances(db, ids=ids)}
         missing = sorted(set(ids) - known)
         if missing:
-            raise SelectionError(f"--ids: no instance with id {', '.join(map(str, missing[:10]))}")
+            raise SelectionError(f"--ids: no image with id {', '.join(map(str, missing[:10]))}")
         chosen |= set(ids)
         given["ids"] = ids
     if sha1s:

@@ -12,9 +12,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 # Options every `lightplug run OP` command has; a parameter whose option would clash is set with --param.
-RESERVED_OPTIONS = frozenset({"--ids", "--sha1", "--folder", "--tag", "--from-run", "--param", "--no-input",
-                              "--interactive", "--json", "--verbose", "-v", "--help", "-h",
-                              "--annotation-ids", "--annotation-collection"})
+RESERVED_OPTIONS = frozenset({"--param", "--no-input", "--interactive", "--json", "--verbose", "-v", "--help", "-h",
+                              "--report"})
+# The selection options of `lightplug run OP`. A parameter named like one of them owns the natural
+# option (`--tag`); the selection is then reachable as `--select-tag`, which every command also has.
+SELECTION_OPTIONS = ("--ids", "--sha1", "--folder", "--tag", "--from-run", "--annotation-ids",
+                     "--annotation-collection")
+
+
+def selection_decls(option: str, taken: set[str] | frozenset[str]) -> list[str]:
+    """The spellings of selection option ``option`` on a command whose parameters hold ``taken``."""
+    always = "--select-" + option[2:]
+    return [always] if option in taken else [option, always]
+
 
 KINDS = ("str", "int", "float", "bool", "choice", "path", "file", "property", "vector_type",
          "own_vector_type", "table")

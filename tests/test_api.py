@@ -44,7 +44,7 @@ def test_clear_errors_for_bad_names_values_and_selections(root, sample_dir):
             api.run(project, "hue.hue_groups", {"nb_groups": 0})
         with pytest.raises(ParameterError, match="no parameter colour"):
             api.run(project, "hue.hue_groups", {"colour": 1})
-        with pytest.raises(SelectionError, match="no instance with id 999"):
+        with pytest.raises(SelectionError, match="no image with id 999"):
             api.run(project, "hue.hue_groups", selection={"ids": [999]})
         assert api.runs(project) == []  # refused runs are not recorded
         assert api.undo(project) is None

@@ -19,7 +19,7 @@ OP = "raising.RaisingPlugin.tag_selection"  # an action that runs on a selection
     ("1,x", "'x' is not one"),
     ("99999999999999999999999", "larger than any id can be"),
     ("1-1000000000", "spans more than 1,000,000 ids"),
-    ("9999", "no instance with id 9999"),
+    ("9999", "no image with id 9999"),
 ])
 def test_bad_ids_are_exit_2_with_one_error_line(example_cli, example_project, ids, says):
     result = example_cli("-C", example_project, "run", OP, "--ids", ids, "--no-input")

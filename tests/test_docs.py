@@ -162,10 +162,10 @@ def test_global_options_documented() -> None:
 
 def test_run_options_documented() -> None:
     """The fixed options of every ``run OP`` command (they are not reachable by walking the app)."""
-    from lightplug.specs import RESERVED_OPTIONS
+    from lightplug.specs import RESERVED_OPTIONS, SELECTION_OPTIONS
 
     text = _cli_sections()["run"]
-    for option in RESERVED_OPTIONS:
+    for option in [*RESERVED_OPTIONS, *SELECTION_OPTIONS, *("--select-" + o[2:] for o in SELECTION_OPTIONS)]:
         assert option in text, f"docs/cli.md, `lightplug run`: {option} is not mentioned"
 
 

@@ -31,13 +31,16 @@ def test_raising_action_leaves_database_unchanged(example_cli, example_project):
 def test_undo_redo_across_invocations(example_cli, example_project):
     project = example_project
     cli = example_cli
-    # the parameter `tag` clashes with the selection option --tag, so it is set through --param
-    tagged = cli.json("-C", project, "run", "tag_selection", "--ids", "1,2", "--param", "tag=keep")
-    assert tagged["value"] == 2
+    # the parameter `tag` owns --tag; the selection by tag is then --select-tag (--param works too)
+    tagged = cli.json("-C", project, "run", "tag_selection", "--ids", "1,2", "--tag", "keep")
+    assert tagged["value"] == 2 and tagged["selection"] == {"ids": [1, 2]} and tagged["parameters"]["tag"] == "keep"
     tags = cli.json("-C", project, "tags", "list")
     assert [(t["value"], t["count"]) for t in tags] == [("keep", 2)]
-    chained = cli.json("-C", project, "run", "raising.RaisingPlugin.tag_selection", "--param", "tag=second", "--tag", "keep")
+    chained = cli.json("-C", project, "run", "raising.RaisingPlugin.tag_selection", "--param", "tag=second",
+                       "--select-tag", "keep")
     assert chained["selection"] == {"tag": ["keep"]} and chained["value"] == 2
+    help_text = cli("-C", project, "run", "tag_selection", "--help").stdout
+    assert "--select-tag" in help_text and "--select-ids" in help_text and "--ids" in help_text
     history = cli.json("-C", project, "history")
     assert [h["state"] for h in history] == ["done", "done"]
     assert cli("-C", project, "undo").exit_code == 0
@@ -142,8 +145,9 @@ def test_selection_options(example_cli, example_project, sample_dir):
     assert count("--sha1", copy["sha1"]) == 2  # the copy and its original
     assert count("--folder", sample_dir / "more") == 5
     assert count("--folder", sample_dir / "more", "--ids", "1") == 6
-    assert count("--tag", "t") == 7  # everything tagged by the three runs above
-    assert count("--tag", "labels:t") == 7
+    assert count("--select-tag", "t") == 7  # everything tagged by the three runs above (--tag is the parameter)
+    assert count("--select-tag", "labels:t") == 7
+    assert count("--select-ids", "1,2") == 2
     for bad in (["--ids", "99999"], ["--ids", "x"], ["--sha1", "0" * 40], ["--folder", "/nope"],
-                ["--tag", "missing"], ["--from-run", "abc"]):
+                ["--select-tag", "missing"], ["--from-run", "abc"]):
         assert cli("-C", project, "run", "tag_selection", *bad).exit_code == 2, bad

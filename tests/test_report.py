@@ -100,7 +100,7 @@ def test_status_shows_the_project_on_one_screen(example_cli, example_project, cl
     assert {"my_plugin", "raising"} <= {p["name"] for p in data["plugins"]}
     example_cli("-C", example_project, "run", "raising.RaisingPlugin.tag_selection", "--ids", "1", "--no-input")
     human = example_cli("-C", example_project, "status").stdout
-    assert f"Images: {len(images)}" in human and "Undo would revert: commit" in human and "instance values" in human
+    assert f"Images: {len(images)}" in human and "Undo would revert: commit" in human and "image values" in human
 
 
 def test_maps_are_listed_shown_and_drawn(cli, project, tmp_path):

@@ -36,9 +36,16 @@ def main_callback(
         "or LIGHTPLUG_PROJECT)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No messages, hints or progress bars on stderr "
+                               "(data and errors still appear)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="More details on stderr: timings, the project, "
+                                 "plugins loaded, tracebacks of run errors."),
 ) -> None:
     """Options shared by every command."""
+    from .common import set_output
+
     state(ctx).project_option = project
+    set_output(ctx, quiet, verbose)
 
 
 
@@ -48,6 +55,13 @@ def _register() -> None:
     app.command("init")(project_cmds.init)
     app.command("import")(project_cmds.import_)
     app.command("remove-folder")(project_cmds.remove_folder)
+    from . import files_cmds
+
+    app.command("relink")(files_cmds.relink)
+    app.command("prune")(files_cmds.prune)
+    data_cmds.apps["images"].command("move")(files_cmds.move)
+    data_cmds.apps["images"].command("trash")(files_cmds.trash)
+    data_cmds.apps["images"].command("empty-trash")(files_cmds.empty_trash)
     app.add_typer(plugins_cmds.app, name="plugins")
     app.add_typer(ops_cmds.app, name="ops")
     app.add_typer(run_cmd.app, name="run")
@@ -152,6 +166,7 @@ def _database_errors() -> Iterator[None]:
     import sqlite3
 
     from ..db.tx import DatabaseBusy, busy_message
+    from ..moves import FileMoveError
     from .common import EXIT_STORAGE, error
 
     try:
@@ -159,6 +174,9 @@ def _database_errors() -> Iterator[None]:
     except DatabaseBusy as exc:
         error(exc)
         raise SystemExit(EXIT_BUSY) from None
+    except FileMoveError as exc:  # undo/redo of moved images: the files stay where they were
+        error(exc)
+        raise SystemExit(exc.code) from None
     except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
         text = str(exc).lower()
         if "locked" in text:

@@ -40,11 +40,58 @@ class State:
             self.project = None
 
 
+@dataclass
+class Output:
+    """The global ``-q/--quiet`` and ``-v/--verbose`` of this invocation (set by the app's callback)."""
+
+    quiet: bool = False
+    verbose: bool = False
+
+
+output = Output()
+
+
 def stderr() -> Console:
-    """A rich console for messages (stderr)."""
+    """A rich console for messages, hints and progress (stderr); silent with ``--quiet``."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True)  # no hard breaks: paths stay copyable
+    # no hard breaks: paths stay copyable; rich leaves colour out when NO_COLOR is set
+    return Console(stderr=True, highlight=False, soft_wrap=True, quiet=output.quiet)
+
+
+def detail(message: str) -> None:
+    """A detail for ``--verbose`` (dim, on stderr); nothing otherwise. ``message`` is markup."""
+    if output.verbose:
+        stderr().print(f"[dim]{message}[/]", soft_wrap=True)
+
+
+class _NotATerminal:
+    """``sys.stderr`` as seen with ``--quiet``: the same stream, but not a terminal, so that
+    nothing draws progress bars on it (errors and warnings still get through)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def set_output(ctx: typer.Context, quiet: bool, verbose: bool) -> None:
+    """Apply ``--quiet``/``--verbose`` for this invocation (restored when it ends)."""
+    import time
+
+    output.quiet, output.verbose = quiet, verbose and not quiet
+    if quiet and not isinstance(sys.stderr, _NotATerminal):
+        original = sys.stderr
+        sys.stderr = _NotATerminal(original)
+        ctx.call_on_close(lambda: setattr(sys, "stderr", original))
+    if output.verbose:
+        started = time.perf_counter()
+        command = esc(f"lightplug {ctx.invoked_subcommand or ''}".strip())
+        ctx.call_on_close(lambda: detail(f"{command}: {time.perf_counter() - started:.2f} s"))
 
 
 _data: TextIO | None = None  # the real stdout while file descriptor 1 is sent to stderr
@@ -74,7 +121,8 @@ def guarded_stdout() -> Iterator[None]:
 
     Whatever plugin code writes to fd 1 — ``os.write(1, ...)``, a C library's ``printf``, a
     subprocess that inherits stdout — then lands on stderr, never inside ``--json`` output.
-    ``sys.stdout`` (Click's help, prompts, ``print_json``) is re-opened on the saved descriptor.
+    ``sys.stdout`` (Click's help, prompts, ``print_json``) is re-opened on the saved descriptor,
+    with ``surrogateescape``: a file name that is not UTF-8 goes out as its own bytes (``--csv``).
     Nothing happens when stdout is not file descriptor 1 (e.g. under Typer's ``CliRunner``).
     """
     global _data
@@ -89,7 +137,8 @@ def guarded_stdout() -> Iterator[None]:
     original.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
-    _data = sys.stdout = os.fdopen(saved, "w", encoding=original.encoding, errors=original.errors,
+    errors = "surrogateescape" if original.errors == "strict" else original.errors
+    _data = sys.stdout = os.fdopen(saved, "w", encoding=original.encoding, errors=errors,
                                    buffering=1 if original.line_buffering else -1, closefd=False)
     try:
         yield
@@ -135,8 +184,10 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def error(message: Any) -> None:
-    """``Error: message`` on stderr, the message shown as plain text."""
-    stderr().print(f"[bold red]Error:[/] {esc(message)}", soft_wrap=True)
+    """``Error: message`` on stderr, the message shown as plain text (also with ``--quiet``)."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]Error:[/] {esc(message)}", soft_wrap=True)
 
 
 def _finite(value: Any) -> Any:
@@ -192,10 +243,17 @@ def open_project(ctx: typer.Context, plugins: bool | set[str] = True) -> Project
         except ProjectTooNew as exc:
             fail(str(exc))
         ctx.find_root().call_on_close(st.close)
+        detail(f"project {esc(st.project.root)}")
         if plugins:
+            import time
+
             from .. import loading
 
-            loading.load(st.project, loading.event_plugins(st.project) if plugins is True else set(plugins))
+            started = time.perf_counter()
+            wanted = loading.event_plugins(st.project) if plugins is True else set(plugins)
+            loading.load(st.project, wanted)
+            if wanted:
+                detail(f"plugins loaded in {time.perf_counter() - started:.2f} s: {esc(', '.join(sorted(wanted)))}")
     return st.project
 
 

@@ -113,7 +113,8 @@ def runs_show(ctx: typer.Context, run_id: int = typer.Argument(..., help="Run id
 
     stdout().print(esc(f"Run {run_id}: {record['operator']} [{record['status']}] started {record['started'][:19]}, "
                           f"{_seconds(record)}s, parameters {record['parameters']}, "
-                          f"selection {record['selection'] or 'all'}"), soft_wrap=True)
+                          f"selection {record['selection'] or 'all'}, "
+                          f"executor {record.get('executor') or 'not recorded'}"), soft_wrap=True)
     if record["result"] is None:
         stdout().print(f"Still running (process {record['pid']} on {esc(str(record['host']))}).")
         return

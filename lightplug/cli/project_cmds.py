@@ -8,7 +8,8 @@ from typing import Optional
 
 import typer
 
-from .common import EXIT_FAILED, EXIT_OK, esc, existing_paths, fail, open_project, print_json, stderr
+from ..scan import MAX_FILE_BYTES_ENV, MAX_PIXELS_ENV
+from .common import EXIT_FAILED, EXIT_OK, error, esc, existing_paths, fail, open_project, print_json, stderr
 from .interrupt import interrupted
 
 
@@ -30,10 +31,23 @@ def import_(
     ctx: typer.Context,
     paths: list[Path] = typer.Argument(..., help="Image files or folders to import."),
     recursive: bool = typer.Option(True, "--recursive/--no-recursive", help="Descend into sub-folders."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file was skipped (after recording "
+                                "the others), e.g. in CI."),
+    max_pixels: Optional[int] = typer.Option(None, "--max-pixels", min=1, envvar=MAX_PIXELS_ENV, metavar="N",
+                                             help="Skip images larger than N pixels (width x height) "
+                                             "without decoding them (default 100,000,000)."),
+    max_file_bytes: Optional[int] = typer.Option(None, "--max-file-bytes", min=1, envvar=MAX_FILE_BYTES_ENV,
+                                                 metavar="N", help="Skip files larger than N bytes without "
+                                                 "reading them (default 536,870,912: 512 MiB)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Import images in place (nothing is copied); known files are not imported twice."""
+    """Import images in place (nothing is copied); known files are not imported twice.
+
+    Only regular files are read: FIFOs, sockets, devices, symlinks to folders, unreadable folders,
+    files and images over the limits are skipped, each with its reason.
+    """
     from .. import api
+    from ..compute.executors import ExecutorError
     from ..compute.progress import progress_bars
 
     started = time.perf_counter()
@@ -45,10 +59,13 @@ def import_(
         try:
             summary = api.import_paths(project, paths, recursive=recursive, console=err,
                                        on_files=lambda n: progress.update(bar, total=n),
-                                       on_done=lambda: progress.advance(bar))
+                                       on_done=lambda: progress.advance(bar),
+                                       max_pixels=max_pixels, max_file_bytes=max_file_bytes)
         except KeyboardInterrupt:
             interrupted("stopped while plugins processed the imported files; the files are recorded, and "
                         "what plugins computed so far is kept (the rest is computed when needed)")
+        except ExecutorError as exc:  # the executor (a cluster) could not do the per-file work
+            fail(str(exc), code=exc.exit_code)
     if summary.interrupted:
         interrupted(f"import stopped: kept {summary.imported} file(s) recorded before Ctrl-C; "
                     f"run the same import again to record the other {summary.files - summary.files_done} "
@@ -68,7 +85,11 @@ def import_(
     if data["task_failures"]:
         err.print(f"[red]{len(data['task_failures'])} plugin task(s) or listener(s) failed[/] (see above); "
                   "the files were imported.")
-    raise typer.Exit(EXIT_FAILED if data["task_failures"] else EXIT_OK)
+    if strict and summary.skipped:
+        error(f"{len(summary.skipped)} file(s) skipped (--strict); {summary.imported} new file(s) were "
+              "recorded all the same. The reasons are above, and in `skipped` with --json")
+    failed = data["task_failures"] or (strict and summary.skipped)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 def remove_folder(

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from ..specs import ActionSpec
+from ..specs import ActionSpec, selection_decls
 from . import params as P
 from .common import EXIT_FAILED, EXIT_OK, esc, fail, open_project, print_json, state, stderr
 from .interrupt import interrupted
@@ -79,27 +79,36 @@ def build_command(spec: ActionSpec) -> Any:
                                                                 show_default=False, min=p.min, max=p.max)))
         options.append((p.option, (ident, p)))
 
+    taken = {o for o, _ in options} | {"--no-" + p.option[2:] for _, (_, p) in options if p.kind == "bool"}
+
+    def select(option: str, help_text: str, **kw: Any) -> Any:
+        decls = selection_decls(option, taken)
+        note = "" if option in decls else f" ({option} is this operator's parameter)"
+        return typer.Option(kw.pop("default", None), *decls, help=help_text + note, **kw)
+
     fixed = [
-        ("ids", Optional[str], typer.Option(None, "--ids", help="Instance ids, e.g. 1,2,5-7.")),
-        ("sha1", list[str], typer.Option([], "--sha1", help="Image SHA-1 (repeatable).")),
-        ("folder", list[Path], typer.Option([], "--folder", help="Instances under this folder (repeatable).")),
-        ("tag", list[str], typer.Option([], "--tag", help="Instances with this tag, VALUE or PROPERTY:VALUE (repeatable).")),
-        ("from_run", Optional[str], typer.Option(None, "--from-run", metavar="RUN[:GROUP]",
-                                                 help="The groups of an earlier run (GROUP: number or name).")),
+        ("ids", Optional[str], select("--ids", "Image ids, e.g. 1,2,5-7.")),
+        ("sha1", list[str], select("--sha1", "Every copy of the image with this SHA-1 (repeatable).", default=[])),
+        ("folder", list[Path], select("--folder", "Images under this folder (repeatable).", default=[])),
+        ("tag", list[str], select("--tag", "Images with this tag, VALUE or PROPERTY:VALUE (repeatable).", default=[])),
+        ("from_run", Optional[str], select("--from-run", "The groups of an earlier run (GROUP: number or name).",
+                                           metavar="RUN[:GROUP]")),
         ("param", list[str], typer.Option([], "--param", metavar="NAME=VALUE", help="Set any parameter (repeatable).")),
         ("no_input", bool, typer.Option(False, "--no-input", help="Never prompt; use defaults.")),
         ("interactive", bool, typer.Option(False, "--interactive", help="On a terminal, ask for every parameter "
                                            "not given (default: only required ones that have no value).")),
         ("as_json", bool, typer.Option(False, "--json", help="Print the result as JSON.")),
         ("verbose", bool, typer.Option(False, "--verbose", "-v", help="Show tracebacks of errors.")),
+        ("report", Optional[Path], typer.Option(None, "--report", metavar="FILE", help="Also write the run's HTML "
+                                                "report, as `lightplug report RUN --html FILE` does.")),
     ]
     if "annotation" in spec.scopes:
         fixed[5:5] = [
-            ("annotation_ids", Optional[str], typer.Option(
-                None, "--annotation-ids", help="Annotation ids, e.g. 1,2,5-7 (see `lightplug annotations list`).")),
-            ("annotation_collection", Optional[str], typer.Option(
-                None, "--annotation-collection", metavar="NAME",
-                help="The annotations of this annotation collection (name or id).")),
+            ("annotation_ids", Optional[str], select(
+                "--annotation-ids", "Annotation ids, e.g. 1,2,5-7 (see `lightplug annotations list`).")),
+            ("annotation_collection", Optional[str], select(
+                "--annotation-collection", "The annotations of this annotation collection (name or id).",
+                metavar="NAME")),
         ]
     for ident, ann, default in fixed:
         signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=ann, default=default))
@@ -150,12 +159,18 @@ def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> N
     from .render import render_result
     from .selection import resolve_selection
 
+    from .common import output
+    from .show_cmds import check_target, write_html
+
+    verbose = kwargs["verbose"] or output.verbose
+    if kwargs["report"] is not None:
+        check_target(kwargs["report"])
     project = open_project(ctx)
     values = _values(spec, by_ident, kwargs)
     selection = resolve_selection(project, kwargs)
     err = stderr()
     try:
-        result = execute(project, spec, values, selection, console=err, verbose=kwargs["verbose"])
+        result = execute(project, spec, values, selection, console=err, verbose=verbose)
     except RunRefused as exc:
         fail(str(exc))
     except RunInterrupted as stop:
@@ -163,7 +178,9 @@ def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> N
     if kwargs["as_json"]:
         print_json(result)
     else:
-        render_result(result, verbose=kwargs["verbose"])
+        render_result(result, verbose=verbose)
+    if kwargs["report"] is not None:
+        write_html(project, str(result["run_id"]), kwargs["report"])
     raise typer.Exit(EXIT_OK if result["success"] else EXIT_FAILED)
 
 

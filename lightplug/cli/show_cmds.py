@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from .common import EXIT_FAILED, esc, fail, open_project, print_json, stderr, stdout
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 RUN = typer.Argument(..., metavar="RUN[:GROUP]", help="A run id (or 'last'), optionally :GROUP (number or name).")
 
@@ -61,12 +64,11 @@ def report(ctx: typer.Context, run: str = RUN,
     if html is None and contact_sheet is None:
         fail("give --html FILE and/or --contact-sheet FILE.png")
     for target in (html, contact_sheet):
-        if target is not None and (target.is_dir() or ".lightplug" in target.resolve().parts):
-            fail(f"{target}: give a file outside the project's .lightplug folder")
+        if target is not None:
+            check_target(target)
     record, groups = _groups(ctx, run)
     if html is not None:
-        _write(html, R.html_page(record, groups, limit=limit).encode("utf-8"))
-        stderr().print(esc(f"Wrote {html} ({len(groups)} group(s))."))
+        _write_page(html, record, groups, limit)
         if open_it:
             import webbrowser
 
@@ -79,6 +81,27 @@ def report(ctx: typer.Context, run: str = RUN,
         R.contact_sheet(groups, limit=limit).save(buffer, "PNG")
         _write(contact_sheet, buffer.getvalue())
         stderr().print(esc(f"Wrote {contact_sheet}."))
+
+
+def check_target(path: Path) -> None:
+    """Exit 2 unless ``path`` can be a report file: not a folder, not inside ``.lightplug/``."""
+    if path.is_dir() or ".lightplug" in path.resolve().parts:
+        fail(f"{path}: give a file outside the project's .lightplug folder")
+
+
+def write_html(project: Project, run: str, path: Path, limit: int = 200) -> None:
+    """Write the HTML report of ``run`` (``RUN[:GROUP]``) to ``path`` (``run --report``)."""
+    from ..groups import run_groups
+
+    record, groups = run_groups(project.db, run)
+    _write_page(path, record, groups, limit)
+
+
+def _write_page(path: Path, record: dict, groups: list, limit: int) -> None:
+    from .. import report as R
+
+    _write(path, R.html_page(record, groups, limit=limit).encode("utf-8"))
+    stderr().print(esc(f"Wrote {path} ({len(groups)} group(s))."))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -108,6 +131,9 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     project = open_project(ctx, plugins=False)
     data = queries.status(project.db)
     data["root"] = str(project.root)
+    from ..relink import missing_images
+
+    data["missing"] = len(missing_images(project.db))  # one stat per image: cheap next to the rest
     data["plugins"] = [{"name": r["name"], "version": r["version"],
                         "state": "disabled" if r.get("enabled") is False else r["status"]}
                        for r in listing(project).rows]
@@ -119,6 +145,9 @@ def status(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", hel
     out.print(f"Images: {data['images']} ({data['distinct_images']} distinct) in {data['folders']} folder(s); "
               f"{data['properties']} propert{'y' if data['properties'] == 1 else 'ies'}, {data['tags']} tag(s), "
               f"{data['annotations']} annotation(s)")
+    if data["missing"]:
+        out.print(f"[yellow]Missing on disk: {data['missing']} image(s)[/]: `lightplug relink OLD NEW` repairs a "
+                  "folder that moved; `lightplug prune` forgets images whose files are gone.", soft_wrap=True)
     colours = {"loaded": "green", "failed": "red", "disabled": "dim"}
     plugins = ", ".join(f"[{colours.get(p['state'], '')}]{esc(p['name'])}[/] ({p['state']})" for p in data["plugins"])
     out.print("Plugins: " + (plugins or "none installed"), soft_wrap=True)

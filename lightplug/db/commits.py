@@ -1,17 +1,22 @@
-"""Writing ``DbCommit`` objects: id assignment, reference rewriting, inverse commits, undo/redo."""
+"""Writing ``DbCommit`` objects: id assignment, reference rewriting, inverse commits, undo/redo.
+
+A ``FileCommit`` also moves files (``images move``/``images trash``): its moves are done first,
+one by one, and put back if a move or the database write fails, so disk and records agree.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
 import json
-from typing import TYPE_CHECKING, Any, Sequence, overload
+from typing import TYPE_CHECKING, Any, Callable, Sequence, overload
 
 from . import rows
 from ..models import (
     COMMIT_LISTS, TAG_TYPES, DbCommit, Folder, ImageProperty, ImagePropertyKey, Instance,
     InstanceProperty, InstancePropertyKey, Property, PropertyGroup, Tag,
 )
+from ..moves import Move, apply_moves, put_back
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -26,6 +31,20 @@ _ITEM_TYPES = {
 
 class CommitError(ValueError):
     """A commit that cannot be applied (unknown reference, tag cycle, ...)."""
+
+
+@dataclasses.dataclass
+class FileCommit(DbCommit):
+    """A commit that moves image files too: ``file_moves`` are ``[instance id, from, to]`` lists,
+    done in order before the records change (the inverse moves them back, newest first)."""
+
+    file_moves: list[list] = dataclasses.field(default_factory=list)
+
+    def moves(self) -> list[Move]:
+        return [Move(int(i), str(src), str(dst)) for i, src, dst in self.file_moves]
+
+    def is_empty(self) -> bool:
+        return not self.file_moves and super().is_empty()
 
 
 def _fetch(db: Database, table: str, where: str, args: list) -> dict | None:
@@ -208,55 +227,88 @@ def _check_tag_cycles(db: Database) -> None:
 
 
 def apply_commit(db: Database, commit: DbCommit) -> DbCommit:
-    """Write ``commit`` atomically, give new objects real ids, return the inverse commit."""
+    """Write ``commit`` atomically, give new objects real ids, return the inverse commit.
+
+    The file moves of a ``FileCommit`` are done first (``FileMoveError`` when one fails, every
+    file put back); a failing database write puts the files back too.
+    """
     from .tx import write
 
+    moves = commit.moves() if isinstance(commit, FileCommit) else []
+    moved = False
+    try:
+        with write(db):
+            apply_moves(moves)
+            moved = True
+            inverse = _apply_records(db, commit)
+    except BaseException as exc:
+        if moved:
+            _put_back_after(exc, moves)
+        raise
+    if not isinstance(commit, FileCommit):
+        return inverse
+    fields = {name: getattr(inverse, name) for name in COMMIT_LISTS}
+    return FileCommit(**fields, file_moves=[[m.instance_id, m.dst, m.src] for m in reversed(moves)])
+
+
+def _put_back_after(exc: BaseException, moves: Sequence[Move]) -> None:
+    """The records of moved files could not be written (``exc``): move the files back."""
+    from ..moves import EXIT_IO, FileMoveError
+
+    stuck = put_back(moves)
+    if stuck:
+        raise FileMoveError(f"the project could not record the moved files ({exc}), and these could not be put "
+                            "back, move them by hand: " + ", ".join(f"{m.dst} (was {m.src})" for m in stuck),
+                            EXIT_IO, stuck) from exc
+
+
+def _apply_records(db: Database, commit: DbCommit) -> DbCommit:
+    """The database part of ``apply_commit`` (inside its transaction)."""
     w = _Writer(db)
-    with write(db):
-        for ikey in commit.empty_instance_values:
-            w.delete_value("instance_values", "instance_id", ikey.property_id, ikey.instance_id)
-        for mkey in commit.empty_image_values:
-            w.delete_value("image_values", "sha1", mkey.property_id, mkey.sha1)
-        for tag_id in commit.empty_tags:
-            w.delete_tag(tag_id)
-        for prop_id in commit.empty_properties:
-            w.delete_property(prop_id)
-        for group_id in commit.empty_property_groups:
-            w.delete_group(group_id)
-        for instance_id in commit.empty_instances:
-            w.delete_instance(instance_id)
-        for f in commit.folders:
-            f.parent = w.real("folders", f.parent)
-            w.upsert("folders", f)
-        for i in commit.instances:
-            i.folder_id = w.real("folders", i.folder_id)
-            w.upsert("instances", i)
-        for g in commit.property_groups:
-            w.upsert("property_groups", g)
-        for p in commit.properties:
-            p.property_group_id = w.real("property_groups", p.property_group_id)
-            w.upsert("properties", p)
-        new_tags = [t for t in commit.tags]
-        for t in new_tags:
-            t.property_id = w.real("properties", t.property_id)
-            w.upsert("tags", t)
-        for t in new_tags:  # parents may point at tags created later in the list
-            real_parents = [w.real("tags", parent) for parent in t.parents or []]
-            if real_parents != list(t.parents or []):
-                t.parents = real_parents
-                db.execute("update tags set parents = ? where id = ?", [rows.dumps(real_parents), t.id])
-        if new_tags:
-            _check_tag_cycles(db)
-        for v in commit.instance_values:
-            v.property_id = w.real("properties", v.property_id)
-            v.instance_id = w.real("instances", v.instance_id)
-            v.value = w.value_of(v.property_id, v.value)
-        w.set_values("instance_values", "instance_id",
-                     [(v.property_id, v.instance_id, v.value) for v in commit.instance_values])
-        for mv in commit.image_values:
-            mv.property_id = w.real("properties", mv.property_id)
-            mv.value = w.value_of(mv.property_id, mv.value)
-        w.set_values("image_values", "sha1", [(mv.property_id, mv.sha1, mv.value) for mv in commit.image_values])
+    for ikey in commit.empty_instance_values:
+        w.delete_value("instance_values", "instance_id", ikey.property_id, ikey.instance_id)
+    for mkey in commit.empty_image_values:
+        w.delete_value("image_values", "sha1", mkey.property_id, mkey.sha1)
+    for tag_id in commit.empty_tags:
+        w.delete_tag(tag_id)
+    for prop_id in commit.empty_properties:
+        w.delete_property(prop_id)
+    for group_id in commit.empty_property_groups:
+        w.delete_group(group_id)
+    for instance_id in commit.empty_instances:
+        w.delete_instance(instance_id)
+    for f in commit.folders:
+        f.parent = w.real("folders", f.parent)
+        w.upsert("folders", f)
+    for i in commit.instances:
+        i.folder_id = w.real("folders", i.folder_id)
+        w.upsert("instances", i)
+    for g in commit.property_groups:
+        w.upsert("property_groups", g)
+    for p in commit.properties:
+        p.property_group_id = w.real("property_groups", p.property_group_id)
+        w.upsert("properties", p)
+    new_tags = [t for t in commit.tags]
+    for t in new_tags:
+        t.property_id = w.real("properties", t.property_id)
+        w.upsert("tags", t)
+    for t in new_tags:  # parents may point at tags created later in the list
+        real_parents = [w.real("tags", parent) for parent in t.parents or []]
+        if real_parents != list(t.parents or []):
+            t.parents = real_parents
+            db.execute("update tags set parents = ? where id = ?", [rows.dumps(real_parents), t.id])
+    if new_tags:
+        _check_tag_cycles(db)
+    for v in commit.instance_values:
+        v.property_id = w.real("properties", v.property_id)
+        v.instance_id = w.real("instances", v.instance_id)
+        v.value = w.value_of(v.property_id, v.value)
+    w.set_values("instance_values", "instance_id",
+                 [(v.property_id, v.instance_id, v.value) for v in commit.instance_values])
+    for mv in commit.image_values:
+        mv.property_id = w.real("properties", mv.property_id)
+        mv.value = w.value_of(mv.property_id, mv.value)
+    w.set_values("image_values", "sha1", [(mv.property_id, mv.sha1, mv.value) for mv in commit.image_values])
     return w.inverse
 
 
@@ -276,16 +328,24 @@ def commit_from_json(text: str) -> DbCommit:
         item_type = _ITEM_TYPES.get(name)
         items = data.get(name) or []
         kwargs[name] = [item_type(**item) for item in items] if item_type else list(items)
+    if data.get("file_moves"):
+        return FileCommit(**kwargs, file_moves=[list(m) for m in data["file_moves"]])
     return DbCommit(**kwargs)
 
 
+# what users read: an instance is an image (file), an image (content) is shared by its copies
+_WORDS = {"instances": "images", "instance_values": "image values", "image_values": "values shared by copies",
+          "property_groups": "property groups"}
+
+
 def summarize(commit: DbCommit) -> str:
-    """A short description such as ``+2 tags, +10 instance values, -1 property``."""
-    parts = []
+    """A short description such as ``+2 tags, +10 image values, -1 properties``."""
+    moved = len(commit.file_moves) if isinstance(commit, FileCommit) else 0
+    parts = [f"moved {moved} file{'s' if moved != 1 else ''}"] if moved else []
     for name in COMMIT_LISTS:
         count = len(getattr(commit, name))
         if count:
-            label = name.replace("empty_", "").replace("_", " ")
+            label = _WORDS.get(name.replace("empty_", ""), name.replace("empty_", "").replace("_", " "))
             parts.append(f"{'-' if name.startswith('empty_') else '+'}{count} {label}")
     return ", ".join(parts) or "no change"
 
@@ -307,30 +367,84 @@ def record(db: Database, forward: DbCommit, inverse: DbCommit, source: str | Non
         }).last_pk)
 
 
-def undo(db: Database) -> dict | None:
-    """Revert the latest done commit; returns its row, or None when there is nothing to undo."""
+def do(db: Database, commit: DbCommit, source: str) -> int:
+    """Apply ``commit`` and store it as one undoable commit (one transaction); returns its id."""
     from .tx import write
 
     with write(db):
-        row = _fetch(db, "commits", "state = 'done' order by id desc limit 1", [])
+        return record(db, commit, apply_commit(db, commit), source)
+
+
+def record_files(db: Database, make: Callable[[int], FileCommit], source: str) -> int | None:
+    """``make(id)`` the commit that will get ``id`` (under the write lock), apply it (its file
+    moves, then its records) and store it as one undoable commit, all or nothing: if it cannot be
+    stored, the files go back. Returns the commit's id (None when it changes nothing)."""
+    def body(applied: list[DbCommit]) -> int | None:
+        forward = make(next_commit_id(db))
+        if forward.is_empty():
+            return None
+        inverse = apply_commit(db, forward)
+        applied.append(forward)
+        return record(db, forward, inverse, source)
+
+    return _transaction(db, body)
+
+
+def trashed(db: Database, source: str) -> dict[int, list[int]]:
+    """The done commits made by ``source`` (``images trash``) with the images each took out."""
+    return {r["id"]: list(commit_from_json(r["forward"]).empty_instances) for r in db.query(
+        "select id, forward from commits where source = ? and state = 'done' order by id", [source])}
+
+
+def next_commit_id(db: Database) -> int:
+    """The id the next stored commit gets (inside ``write``: nobody else can take it first)."""
+    found = list(db.query("select seq from sqlite_sequence where name = 'commits'"))
+    return int(found[0]["seq"]) + 1 if found else 1
+
+
+def _transaction(db: Database, body: Callable[[list[DbCommit]], Any]) -> Any:
+    """``body(applied)`` in one write transaction; the files moved by the commits it lists in
+    ``applied`` go back when the transaction does not commit."""
+    from .tx import write
+
+    applied: list[DbCommit] = []
+    try:
+        with write(db):
+            return body(applied)
+    except BaseException as exc:
+        for commit in reversed(applied):
+            if isinstance(commit, FileCommit):
+                _put_back_after(exc, commit.moves())
+        raise
+
+
+def _switch(db: Database, state: str, side: str, new_state: str) -> dict | None:
+    """Apply the ``side`` of the next commit in ``state`` and give it ``new_state``."""
+    def body(applied: list[DbCommit]) -> dict | None:
+        order = "desc" if state == "done" else "asc"
+        row = _fetch(db, "commits", f"state = ? order by id {order} limit 1", [state])
         if row is None:
             return None
-        apply_commit(db, commit_from_json(row["inverse"]))
-        db.execute("update commits set state = 'undone' where id = ?", [row["id"]])
-    return row
+        commit = commit_from_json(row[side])
+        apply_commit(db, commit)
+        applied.append(commit)
+        db.execute("update commits set state = ? where id = ?", [new_state, row["id"]])
+        return row
+
+    return _transaction(db, body)
+
+
+def undo(db: Database) -> dict | None:
+    """Revert the latest done commit; returns its row, or None when there is nothing to undo.
+
+    A commit that moved files moves them back (``moves.FileMoveError`` if one cannot go back).
+    """
+    return _switch(db, "done", "inverse", "undone")
 
 
 def redo(db: Database) -> dict | None:
     """Re-apply the earliest undone commit; returns its row, or None when there is none."""
-    from .tx import write
-
-    with write(db):
-        row = _fetch(db, "commits", "state = 'undone' order by id asc limit 1", [])
-        if row is None:
-            return None
-        apply_commit(db, commit_from_json(row["forward"]))
-        db.execute("update commits set state = 'done' where id = ?", [row["id"]])
-    return row
+    return _switch(db, "undone", "forward", "done")
 
 
 def forget_instances(db: Database, ids: Sequence[int]) -> int:
@@ -355,15 +469,18 @@ def forget_instances(db: Database, ids: Sequence[int]) -> int:
 
 
 def _drop_instances(commit: DbCommit, gone: set[int]) -> bool:
-    """Remove from ``commit`` what concerns the instances ``gone``; whether anything was."""
+    """Remove from ``commit`` what concerns the instances ``gone`` (their file moves too);
+    whether anything was."""
     before = (len(commit.instances), len(commit.empty_instances), len(commit.instance_values),
-              len(commit.empty_instance_values))
+              len(commit.empty_instance_values), len(getattr(commit, "file_moves", [])))
     commit.instances = [i for i in commit.instances if i.id not in gone]
     commit.empty_instances = [i for i in commit.empty_instances if i not in gone]
     commit.instance_values = [v for v in commit.instance_values if v.instance_id not in gone]
     commit.empty_instance_values = [k for k in commit.empty_instance_values if k.instance_id not in gone]
+    if isinstance(commit, FileCommit):
+        commit.file_moves = [m for m in commit.file_moves if m[0] not in gone]
     return before != (len(commit.instances), len(commit.empty_instances), len(commit.instance_values),
-                      len(commit.empty_instance_values))
+                      len(commit.empty_instance_values), len(getattr(commit, "file_moves", [])))
 
 
 def history(db: Database) -> list[dict]:

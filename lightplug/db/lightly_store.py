@@ -30,9 +30,16 @@ def caption_rows(db: Database, sample_ids: Sequence[int] | None = None,
     if "captions" not in db.table_names():
         return []
     where, args = _where([("c.sample_id", sample_ids), ("c.collection_id", collection)])
-    return list(db.query("select c.id, c.sample_id, i.url as path, c.text, c.collection_id, c.created, c.run_id "
-                         "from captions c left join instances i on i.id = c.sample_id" + where + " order by c.id",
-                         args))
+    return _decoded(db.query("select c.id, c.sample_id, i.url as path, c.text, c.collection_id, c.created, "
+                             "c.run_id from captions c left join instances i on i.id = c.sample_id" + where
+                             + " order by c.id", args))
+
+
+def _decoded(rows: Any) -> list[dict[str, Any]]:
+    """Rows with their ``path`` as the file's real name (``db.paths``)."""
+    from .paths import decode
+
+    return [{**r, "path": decode(r["path"])} if r.get("path") else dict(r) for r in rows]
 
 
 def annotation_collections(db: Database) -> list[dict[str, Any]]:
@@ -51,7 +58,7 @@ def annotation_rows(db: Database, collection: str | None = None, label: str | No
     where, args = _where([("a.collection_id", collection), ("l.name", label), ("a.type", kind),
                           ("a.sample_id", sample_ids)])
     mask = ", a.segmentation_mask" if masks and "segmentation_mask" in db.table("annotations").columns_dict else ""
-    return list(db.query(
+    return _decoded(db.query(
         "select a.id, a.sample_id, i.url as path, l.name as label, a.type, a.x, a.y, a.width, a.height, "
         f"a.confidence, a.collection_id{mask} from annotations a join annotation_labels l on l.id = a.label_id "
         "left join instances i on i.id = a.sample_id" + where + " order by a.id", args))
@@ -99,7 +106,9 @@ def coco_export(db: Database, collection: str | None = None) -> dict[str, Any]:
             entry["segmentation"] = coco_rle(json.loads(r["segmentation_mask"]), image["width"], image["height"])
             entry["iscrowd"] = 1
         out_annotations.append(entry)
-    return {"images": [{"id": i, "file_name": r["url"], "width": r["width"], "height": r["height"]}
+    from .paths import decode
+
+    return {"images": [{"id": i, "file_name": decode(r["url"]), "width": r["width"], "height": r["height"]}
                        for i, r in sorted(images.items())],
             "categories": [{"id": i, "name": n} for n, i in category.items()],
             "annotations": out_annotations,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from . import rows as R
+from . import paths, rows as R
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -19,11 +19,20 @@ COLUMNS = {
 }
 
 
+def _real_paths(found: list[dict], *columns: str) -> list[dict]:
+    """``found`` with the stored names in ``columns`` decoded (``paths``: exact, also when not UTF-8)."""
+    for row in found:
+        for column in columns:
+            if row.get(column):
+                row[column] = paths.decode(row[column])
+    return found
+
+
 def images(db: Database) -> list[dict]:
     """One row per instance (file) with its content's format and size."""
-    return list(db.query(
+    return _real_paths(list(db.query(
         "select i.id, i.name, i.url as path, i.sha1, i.width, i.height, i.folder_id, im.format, im.file_size "
-        "from instances i left join images im on im.sha1 = i.sha1 order by i.id"))
+        "from instances i left join images im on im.sha1 = i.sha1 order by i.id")), "name", "path")
 
 
 def tags(db: Database) -> list[dict]:
@@ -60,10 +69,10 @@ def vectors(db: Database) -> list[dict]:
 
 def annotation_rows(db: Database) -> list[dict]:
     """Every annotation with its label and its sample's file."""
-    return list(db.query(
+    return _real_paths(list(db.query(
         "select a.id, a.sample_id, i.url as path, l.name as label, a.type, a.x, a.y, a.width, a.height, "
         "a.confidence, a.collection_id from annotations a join annotation_labels l on l.id = a.label_id "
-        "left join instances i on i.id = a.sample_id order by a.id"))
+        "left join instances i on i.id = a.sample_id order by a.id")), "path")
 
 
 def status(db: Database) -> dict:

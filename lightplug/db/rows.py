@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import paths
 from ..models import (
     Folder, ImageProperty, Instance, InstanceProperty, Property, PropertyGroup, Tag, VectorType,
 )
@@ -20,15 +21,19 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+# Paths and names are stored through ``paths.encode`` (exact, also when not UTF-8): ``folder`` and
+# ``instance`` decode them, ``to_row`` encodes them.
 def folder(row: dict) -> Folder:
-    return Folder(id=row["id"], path=row["path"], name=row["name"], parent=row["parent"])
+    """A ``folders`` row as a ``Folder`` with its real path and name."""
+    return Folder(id=row["id"], path=paths.decode(row["path"]), name=paths.decode(row["name"]), parent=row["parent"])
 
 
 def instance(row: dict) -> Instance:
+    """An ``instances`` row as an ``Instance`` with its real path (``url``), name and extension."""
     return Instance(
-        id=row["id"], folder_id=row["folder_id"], name=row["name"],
-        extension=row["extension"], sha1=row["sha1"], url=row["url"],
-        width=row["width"] or 0, height=row["height"] or 0, ahash=row["ahash"] or "",
+        id=row["id"], folder_id=row["folder_id"], name=paths.decode(row["name"]),
+        extension=paths.decode(row["extension"]) if row["extension"] else row["extension"], sha1=row["sha1"],
+        url=paths.decode(row["url"]), width=row["width"] or 0, height=row["height"] or 0, ahash=row["ahash"] or "",
     )
 
 
@@ -73,6 +78,11 @@ def to_row(obj: Any) -> dict:
                 "value": dumps(obj.value)}
     if isinstance(obj, ImageProperty):
         return {"property_id": obj.property_id, "sha1": obj.sha1, "value": dumps(obj.value)}
-    if isinstance(obj, (Folder, Instance, PropertyGroup)):
+    if isinstance(obj, Folder):
+        return {**vars(obj), "path": paths.encode(obj.path), "name": paths.encode(obj.name)}
+    if isinstance(obj, Instance):
+        return {**vars(obj), "url": paths.encode(obj.url), "name": paths.encode(obj.name),
+                "extension": paths.encode(obj.extension) if obj.extension else obj.extension}
+    if isinstance(obj, PropertyGroup):
         return dict(vars(obj))
     raise TypeError(f"cannot store {type(obj).__name__}")

@@ -26,8 +26,9 @@ def _now() -> str:
 
 
 def start_run(db: Database, *, operator: str, plugin: str | None, parameters: dict,
-              selection: dict, started: _dt.datetime) -> int:
-    """Record a run as ``running`` (visible to other processes at once) and return its id."""
+              selection: dict, started: _dt.datetime, executor: str | None = None) -> int:
+    """Record a run as ``running`` (visible to other processes at once) and return its id;
+    ``executor`` names where its per-image work goes."""
     from .tx import write
 
     with write(db):
@@ -35,6 +36,7 @@ def start_run(db: Database, *, operator: str, plugin: str | None, parameters: di
             "operator": operator, "plugin": plugin, "parameters": rows.dumps(parameters),
             "selection": rows.dumps(selection), "started": started.isoformat(), "duration": None,
             "status": RUNNING, "result": None, "pid": os.getpid(), "host": socket.gethostname(),
+            "executor": executor,
         }).last_pk)
 
 

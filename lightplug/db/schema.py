@@ -121,6 +121,23 @@ def m005_lightly(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_captions_sample ON captions(sample_id)")
 
 
+@migrations()
+def m006_run_executor(db: Database) -> None:
+    """``runs.executor``: where the run's per-image work was sent (``process``, ``dask://local``, ...)."""
+    if "executor" not in db.table("runs").columns_dict:
+        db.table("runs").add_column("executor", str)
+
+
+@migrations()
+def m007_exact_file_names(db: Database) -> None:
+    """File names stored exactly (``db/paths.py``): a byte that is not UTF-8 is U+FFFD and two hex
+    digits, so a U+FFFD already in a stored name is written twice."""
+    for table, columns in (("folders", ("path", "name")), ("instances", ("url", "name", "extension"))):
+        for column in columns:
+            db.execute(f"UPDATE {table} SET {column} = replace({column}, char(65533), char(65533, 65533)) "
+                       f"WHERE instr({column}, char(65533)) > 0")
+
+
 def migrate(db: Database) -> None:
     """Bring ``db`` up to the current schema (under the write lock, so concurrent openers agree)."""
     from .tx import write

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import rows
+from . import paths, rows
 from ..models import Folder, ImageInfo, Instance, Vector, VectorType
 
 if TYPE_CHECKING:
@@ -38,23 +38,30 @@ def select_where_in(db: Database, table: str, column: str, values: Sequence | No
 
 
 # -- folders, images, instances -----------------------------------------------------------
+# Paths and names are stored through ``paths.encode`` (exact, also when not UTF-8) and read
+# back through ``paths.decode`` (``rows.folder`` / ``rows.instance`` do it).
+folder = rows.folder
+instance = rows.instance
+
+
 def ensure_folder(db: Database, path: str) -> int:
     """Id of the folder at absolute ``path``, created (with known parents linked) if new.
 
     Call inside ``write()``: the lookup and the insert must see the same database.
     """
-    row = list(db.query("select id from folders where path = ?", [path]))
+    stored = paths.encode(path)
+    row = list(db.query("select id from folders where path = ?", [stored]))
     if row:
         return row[0]["id"]
     parent_path = os.path.dirname(path)
     parent = None
     if parent_path != path:
-        found = list(db.query("select id from folders where path = ?", [parent_path]))
+        found = list(db.query("select id from folders where path = ?", [paths.encode(parent_path)]))
         parent = found[0]["id"] if found else None
-    folder_id: int = db.table("folders").insert({"path": path, "name": os.path.basename(path) or path,
+    folder_id: int = db.table("folders").insert({"path": stored, "name": paths.encode(os.path.basename(path) or path),
                                             "parent": parent}).last_pk or 0
     # adopt existing direct children imported before this folder (no LIKE: '_' and '%' are literal)
-    prefix = path.rstrip("/") + "/"
+    prefix = stored.rstrip("/") + "/"
     db.execute("update folders set parent = ? where parent is null and substr(path, 1, ?) = ? "
                "and instr(substr(path, ?), '/') = 0",
                [folder_id, len(prefix), prefix, len(prefix) + 1])
@@ -62,11 +69,11 @@ def ensure_folder(db: Database, path: str) -> int:
 
 
 def get_folders(db: Database) -> list[Folder]:
-    return [rows.folder(r) for r in db.query("select * from folders order by path")]
+    return [folder(r) for r in db.query("select * from folders order by path")]
 
 
 def known_urls(db: Database) -> set[str]:
-    return {r["url"] for r in db.query("select url from instances")}
+    return {paths.decode(r["url"]) for r in db.query("select url from instances")}
 
 
 def add_images(db: Database, images: Iterable[ImageInfo]) -> None:
@@ -82,13 +89,13 @@ def add_instances(db: Database, instances: list[Instance]) -> list[Instance]:
     """
     out = []
     for inst in instances:
-        row = dict(vars(inst))
+        row = rows.to_row(inst)  # paths encoded
         row.pop("id")
         cursor = db.execute(
             "insert or ignore into instances (folder_id, name, extension, sha1, url, width, height, ahash) "
             "values (:folder_id, :name, :extension, :sha1, :url, :width, :height, :ahash)", row)
         if cursor.rowcount:
-            out.append(Instance(id=int(cursor.lastrowid or 0), **row))
+            out.append(Instance(**{**vars(inst), "id": int(cursor.lastrowid or 0)}))
     return out
 
 
@@ -96,11 +103,11 @@ def get_instances(db: Database, ids: Sequence[int] | None = None,
                   sha1s: Sequence[str] | None = None) -> list[Instance]:
     """Instances whose id is in ``ids`` or sha1 in ``sha1s``; all of them with no filter."""
     if ids is None and sha1s is None:
-        return [rows.instance(r) for r in db.query("select * from instances order by id")]
+        return [instance(r) for r in db.query("select * from instances order by id")]
     found: dict[int, Instance] = {}
     for column, values in (("id", ids), ("sha1", sha1s)):
         if values is not None:
-            for inst in select_where_in(db, "instances", column, values, rows.instance):
+            for inst in select_where_in(db, "instances", column, values, instance):
                 found[inst.id] = inst
     return [found[k] for k in sorted(found)]
 
@@ -130,13 +137,14 @@ def remove_folder_tree(db: Database, path: str) -> tuple[list[int], list[Instanc
     from .commits import forget_instances
     from .tx import write
 
-    prefix = path.rstrip("/") + "/"
+    stored = paths.encode(path)
+    prefix = stored.rstrip("/") + "/"
     with write(db):
         folder_ids = [r["id"] for r in db.query(
-            "select id from folders where path = ? or substr(path, 1, ?) = ?", [path, len(prefix), prefix])]
+            "select id from folders where path = ? or substr(path, 1, ?) = ?", [stored, len(prefix), prefix])]
         if not folder_ids:
             return None
-        instances = select_where_in(db, "instances", "folder_id", folder_ids, rows.instance, "order by id")
+        instances = select_where_in(db, "instances", "folder_id", folder_ids, instance, "order by id")
         delete_instances(db, [i.id for i in instances])
         forget_instances(db, [i.id for i in instances])
         for part in chunked(folder_ids):

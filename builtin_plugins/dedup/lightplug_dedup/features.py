@@ -1,7 +1,8 @@
 """The plugin's cache of hashes: one image feature (vector type) per hash kind.
 
-The value of an image is 40 bytes (``hashing.packed_features``): its four ``hashing.VARIANTS``
-hashes packed into 64-bit words, then its mean chroma (Cb, Cr). The host computes it at
+The value of an image is ``hashing.FEATURE_WORDS`` (73) 64-bit words, 584 bytes
+(``hashing.packed_features``): the coarse hashes of its 18 ``hashing.VARIANTS``, their fine
+hashes (3 words each), then its mean chroma (Cb, Cr). The host computes it at
 import, on the pixels it decodes once for every plugin; images imported otherwise are hashed
 on demand. Keyed by sha1, so an image is hashed once whatever the number of its copies; a
 file that cannot be decoded is remembered (an empty vector) and not tried again.
@@ -27,12 +28,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class Features:
-    """Hashes of some images: ``codes`` ``(m, 4, 1)`` uint64 and ``colour`` ``(m, 2)`` of the
-    images at ``index`` (positions in the sha1 list asked for); ``hashed`` images were
-    hashed just now; ``unreadable`` positions could not be decoded."""
+    """Hashes of some images: coarse ``codes`` ``(m, V, 1)`` and ``fine`` ``(m, V, 3)`` uint64
+    and ``colour`` ``(m, 2)`` of the images at ``index`` (positions in the sha1 list asked
+    for); ``hashed`` images were hashed just now; ``unreadable`` positions could not be decoded."""
 
     index: np.ndarray
     codes: np.ndarray
+    fine: np.ndarray
     colour: np.ndarray
     hashed: int
     unreadable: list[int]
@@ -45,9 +47,10 @@ async def load(plugin: DedupPlugin, kind: str, instances: Sequence[Instance],
     sha1s = list(dict.fromkeys(i.sha1 for i in instances))
     found = await map_feature(plugin, plugin.feature(kind), instances, progress=progress)
     vectors = found.vectors
-    good = [k for k, s in enumerate(sha1s) if s in vectors and len(vectors[s]) == 10]
+    words = hashing.FEATURE_WORDS
+    good = [k for k, s in enumerate(sha1s) if s in vectors and len(vectors[s]) == words]
     unreadable = sorted(set(range(len(sha1s))) - set(good))
-    rows = np.array([vectors[sha1s[k]] for k in good], dtype=np.uint32).reshape(len(good), 10)
-    codes, colour = hashing.unpack_features(rows)
-    return Features(index=np.array(good, dtype=np.int64), codes=codes, colour=colour,
+    rows = np.array([vectors[sha1s[k]] for k in good], dtype=np.uint64).reshape(len(good), words)
+    codes, fine, colour = hashing.unpack(rows)
+    return Features(index=np.array(good, dtype=np.int64), codes=codes, fine=fine, colour=colour,
                     hashed=found.computed, unreadable=unreadable)

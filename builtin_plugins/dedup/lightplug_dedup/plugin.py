@@ -23,10 +23,11 @@ MAX_THRESHOLD = 64
 TAG_PROPERTY = "duplicate"
 TAG_VALUE = "duplicate"
 #: bump when hashes computed by this code would differ from stored ones
-VERSION = 2
+VERSION = 3
 #: the hashes' input: the decoded image (both sides at least this many pixels, JPEG draft)
-#: area-averaged to 64 x 64, the square the host shares between features
-DECODE_SIZE = 64
+#: area-averaged to 64 x 64, the square the host shares between features (see
+#: docs/performance.md, "Finding near duplicates": 128 for recall on resizes and crops)
+DECODE_SIZE = 128
 
 
 class HashMethod(str, Enum):
@@ -46,15 +47,20 @@ class DedupParams(BaseModel):
 
 
 def hash_feature(images: list, kind: str) -> list:
-    """Feature function (runs where the host decoded the images): ``hashing.packed_features``."""
+    """Feature function (runs where the host decoded the images): ``hashing.packed_features``,
+    73 ``uint64`` words per image."""
     from . import hashing
 
     return hashing.packed_features(images, kind)
 
 
 def _by_sha1(instances: list[Instance]) -> dict[str, list[Instance]]:
+    """The instances of each content, the one to keep first: an original name before a copy's
+    (``names.looks_like_copy``), then the shorter path, then the older id."""
+    from .names import original_first
+
     out: dict[str, list[Instance]] = {}
-    for inst in sorted(instances, key=lambda i: i.id):
+    for inst in sorted(instances, key=lambda i: original_first(i.url, i.id)):
         out.setdefault(inst.sha1, []).append(inst)
     return out
 
@@ -68,16 +74,20 @@ class DedupPlugin(APlugin):
         # one feature per hash kind; the host computes the chosen one at import
         self.features = {kind.value: register_feature(self, ImageFeature(
             name=kind.value, function=hash_feature, args=(kind.value,), size=DECODE_SIZE,
-            dtype="uint32", params=self.hash_params(kind.value), when=self._on_import(kind.value)))
+            dtype="uint64", params=self.hash_params(kind.value), when=self._on_import(kind.value)))
             for kind in HashMethod}
         self.find_action = self.add_action_easy(self.find_duplicates, ["group"])
         self.tag_action = self.add_action_easy(self.tag_duplicates, ["execute"])
 
     @staticmethod
     def hash_params(kind: str) -> dict:
-        """The params of the vector type holding ``kind`` hashes (and colours)."""
-        return {"dedup": kind, "bits": 64, "variants": ["image", "mirror", "centre", "centre_mirror"],
-                "centre_margin": 0.05, "colour": ["cb", "cr"], "layout": "packed", "version": VERSION}
+        """The params of the vector type holding ``kind`` hashes (and colours): a new layout
+        gets a new vector type, so values stored by older versions are never misread."""
+        from .hashing import CROP_CUTS, FINE_BITS, VARIANTS
+
+        return {"dedup": kind, "bits": 64, "variants": list(VARIANTS), "crop_cuts": list(CROP_CUTS),
+                "fine_bits": FINE_BITS, "colour": ["cb", "cr"], "layout": "packed-u64",
+                "decode_size": DECODE_SIZE, "version": VERSION}
 
     def _on_import(self, kind: str) -> Any:
         return lambda: bool(self.params.hash_on_import) and HashMethod(self.params.import_method).value == kind
@@ -88,21 +98,25 @@ class DedupPlugin(APlugin):
 
     async def find_duplicates(self, context: ActionContext, method: HashMethod = HashMethod.phash,
                               threshold: Annotated[int, Bounds(ge=0, le=64)] = DEFAULT_THRESHOLD, mirror: bool = True,
-                              colour_check: bool = True, near: bool = True) -> ActionResult:
+                              colour_check: bool = True, near: bool = True, verify: bool = True) -> ActionResult:
         """Find exact and near-duplicate images; each group starts with the image to keep.
+
+        Near duplicates: one image's hash is within the threshold of the other's, of its mirror
+        image or of one of its 16 crops (3% or 6% cut from each side), then a finer hash confirms it.
 
         :param method: perceptual hash: phash (DCT), dhash (gradients), ahash (mean) or whash (wavelet)
         :param threshold: largest Hamming distance, of 64 bits, between near duplicates (0-64)
         :param mirror: also match horizontally mirrored copies
         :param colour_check: near duplicates must have the same colour cast (hue)
         :param near: look for near duplicates; --no-near finds only copies with the same content
+        :param verify: confirm each near pair with a finer 144-bit hash (fewer false pairs); --no-verify keeps every pair within the threshold
         """
         if not 0 <= threshold <= MAX_THRESHOLD:
             return ActionResult(notifs=[Notif(NotifType.ERROR, name="bad threshold",
                                               message=f"threshold must be between 0 and {MAX_THRESHOLD}, "
                                                       f"got {threshold}")])
         groups, hashed, unreadable = await self._find(context, HashMethod(method).value, threshold,
-                                                      mirror, colour_check, near)
+                                                      mirror, colour_check, near, verify)
         duplicate_ids = [o.id for g in groups for o in g.others]
         notifs = []
         if groups:
@@ -123,11 +137,11 @@ class DedupPlugin(APlugin):
                                 data={"paths": [i.url for i in unreadable]}))
         value = {"groups": [g.as_value() for g in groups], "duplicates": len(duplicate_ids),
                  "hashed": hashed, "method": HashMethod(method).value, "threshold": threshold,
-                 "mirror": mirror, "colour_check": colour_check, "near": near}
+                 "mirror": mirror, "colour_check": colour_check, "near": near, "verify": verify}
         return ActionResult(groups=[g.as_group() for g in groups], notifs=notifs, value=value)
 
     async def _find(self, context: ActionContext, kind: str, threshold: int, mirror: bool,
-                    colour_check: bool, near: bool) -> tuple[list, int, list[Instance]]:
+                    colour_check: bool, near: bool, verify: bool = True) -> tuple[list, int, list[Instance]]:
         """Duplicate groups of the selection, images hashed now, and undecodable images."""
         import numpy as np
 
@@ -141,7 +155,8 @@ class DedupPlugin(APlugin):
             feats = await features.load(self, kind, [by_sha1[s][0] for s in sha1s],
                                         progress=f"dedup: {kind} hashes")
             pi, pj, d = grouping.duplicate_pairs(feats.codes, threshold, mirror,
-                                                 feats.colour if colour_check else None)
+                                                 feats.colour if colour_check else None,
+                                                 feats.fine if verify else None)
             i, j = feats.index[pi], feats.index[pj]
             hashed = feats.hashed
             unreadable = [by_sha1[sha1s[k]][0] for k in feats.unreadable]
@@ -155,6 +170,7 @@ class DedupPlugin(APlugin):
         It finds the duplicate groups of the whole project (default settings) and tags their
         other images: all of them with no selection, else those of the selection. An image that
         a group keeps is never tagged, even when selected (``--from-run`` selects whole groups).
+        The result's value names the groups with the image each keeps.
         """
         groups, _, _ = await self._find(ActionContext(), HashMethod.phash.value, DEFAULT_THRESHOLD,
                                         True, True, True)
@@ -169,7 +185,9 @@ class DedupPlugin(APlugin):
             notifs=[Notif(NotifType.INFO, name="tagged",
                           message=f"tagged {tagged} image(s) '{TAG_VALUE}' "
                                   f"({len(ids) - tagged} already were){kept}; `lightplug undo` reverts it")],
-            value={"tagged": tagged, "property": TAG_PROPERTY, "tag": TAG_VALUE, "spared_keepers": spared})
+            value={"tagged": tagged, "property": TAG_PROPERTY, "tag": TAG_VALUE, "spared_keepers": spared,
+                   # the groups it tagged from, keepers named, so that `images move|trash` keep them
+                   "groups": [{"keep": g.keep.id, "duplicates": [o.id for o in g.others]} for g in groups]})
 
     async def _tag(self, ids: list[int]) -> int:
         """Add the duplicate tag to instances ``ids`` in one undoable commit; returns how many."""

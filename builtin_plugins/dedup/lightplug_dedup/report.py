@@ -59,11 +59,18 @@ def file_size(path: str) -> int:
 
 
 def keep_priority(firsts: Sequence[Instance]) -> np.ndarray:
-    """Rank of each image as the one to keep: most pixels first, then the largest file."""
+    """Rank of each image as the one to keep (higher first): most pixels, then the largest file,
+    then an original name over a copy's (``copy_x``, ``x copy``, ``x (1)``…), then the shorter
+    path, then the older id."""
+    from .names import looks_like_copy
+
     pixels = [i.width * i.height for i in firsts]
     sizes = [file_size(i.url) for i in firsts]
+    original = [not looks_like_copy(i.url) for i in firsts]
+    shorter = [-len(i.url) for i in firsts]
+    older = [-i.id for i in firsts]
     rank = np.empty(len(firsts), dtype=np.int64)
-    rank[np.lexsort((sizes, pixels))] = np.arange(len(firsts))
+    rank[np.lexsort((older, shorter, original, sizes, pixels))] = np.arange(len(firsts))
     return rank
 
 

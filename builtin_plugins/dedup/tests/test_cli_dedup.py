@@ -74,7 +74,10 @@ def test_tag_duplicates_then_undo(loaded, run, cli):
     found = run(loaded, "find_duplicates")
     ids = found["notifs"][0]["functions"][0]["instance_ids"]
     tagged = run(loaded, "dedup.tag_duplicates", "--ids", ",".join(map(str, ids)))
+    groups = tagged["value"].pop("groups")
     assert tagged["value"] == {"tagged": len(ids), "property": "duplicate", "tag": "duplicate", "spared_keepers": 0}
+    assert sorted(i for g in groups for i in g["duplicates"]) == sorted(ids)  # keepers named for `images trash`
+    assert {g["keep"] for g in groups}.isdisjoint(ids)
 
     def tag_rows():
         return json.loads(cli("-C", loaded, "tags", "list", "--json").stdout)

@@ -1,4 +1,4 @@
-"""Grouping: packed Hamming distances, neighbour search, components, stars, colour check."""
+"""Grouping: packed Hamming distances, neighbour search, verification, components, stars, colour check."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_pack_bits_keeps_hamming_distances():
         grouping.pack_bits(np.zeros((2, 63), np.uint8))
 
 
-@pytest.mark.parametrize("compare", [grouping.PLAIN, grouping.MIRROR, grouping.CROP, grouping.CROP_MIRROR])
+@pytest.mark.parametrize("compare", [grouping.PLAIN, grouping.MIRROR, grouping.variant_pairs(4, mirror=False),
+                                     grouping.variant_pairs(4), ((1, 2), (0, 3))])
 @pytest.mark.parametrize("block", [1 << 22, 64])  # one block, and many small ones
 def test_neighbour_pairs_equal_brute_force(monkeypatch, compare, block):
     monkeypatch.setattr(grouping, "BLOCK_ELEMENTS", block)
@@ -95,7 +96,7 @@ def test_star_groups_do_not_chain():
 def test_star_groups_members_are_neighbours_of_the_keeper():
     bits = random_bits(90, seed=5)
     codes = grouping.pack_bits(bits)
-    i, j, d = grouping.neighbour_pairs(codes, 6, grouping.CROP_MIRROR)
+    i, j, d = grouping.neighbour_pairs(codes, 6, grouping.variant_pairs(4))
     priority = np.random.default_rng(1).permutation(90)
     groups = grouping.star_groups(90, i, j, d, priority)
     seen = set()
@@ -105,7 +106,7 @@ def test_star_groups_members_are_neighbours_of_the_keeper():
         assert not seen & set(members.tolist())
         seen |= set(members.tolist())
         for m, dm in zip(members[1:].tolist(), dist[1:].tolist()):
-            assert dm == naive_distance(bits[keeper], bits[m], grouping.CROP_MIRROR) <= 6
+            assert dm == naive_distance(bits[keeper], bits[m], grouping.variant_pairs(4)) <= 6
         assert dist.tolist() == sorted(dist.tolist())
 
 
@@ -117,16 +118,53 @@ def test_colours_agree():
     assert grouping.colours_agree(colour, i, j).tolist() == [True, False, True, True]
 
 
-def test_duplicate_pairs_applies_mirror_and_colour():
-    bits = np.zeros((3, 4, 64), np.uint8)
+def test_variant_pairs():
+    assert grouping.variant_pairs(4) == [(0, 0), (0, 1), (0, 2), (0, 3)]
+    assert grouping.variant_pairs(4, mirror=False) == [(0, 0), (0, 2), (0, 3)]
+
+
+def test_duplicate_pairs_applies_mirror_colour_and_verification():
     rng = np.random.default_rng(7)
-    bits[0, 0] = bits[0, 2] = rng.integers(0, 2, 64)
-    bits[0, 1] = bits[0, 3] = rng.integers(0, 2, 64)
-    bits[1] = bits[0][[1, 0, 3, 2]]  # image 1 is image 0 mirrored
-    bits[2] = bits[0]  # image 2 is image 0 with another colour cast
-    codes = grouping.pack_bits(bits)
-    colour = np.array([[20.0, 5.0], [21.0, 5.0], [-20.0, 5.0]])
-    pairs = lambda *a, **k: sorted(zip(*(x.tolist() for x in grouping.duplicate_pairs(*a, **k)[:2])))
-    assert pairs(codes, 0, True, colour) == [(0, 1)]
-    assert pairs(codes, 0, False, colour) == []
-    assert pairs(codes, 0, True, None) == [(0, 1), (0, 2), (1, 2)]
+    v = 18
+    bits = rng.integers(0, 2, size=(4, v, 64), dtype=np.uint8)
+    fine = rng.integers(0, 2, size=(4, v, 192), dtype=np.uint8)
+    fine[..., 144:] = 0
+    bits[1, 1], fine[1, 1] = bits[0, 0], fine[0, 0]  # image 1's mirror variant is image 0
+    bits[2], fine[2] = bits[0], fine[0]  # image 2 is image 0 with another colour cast
+    bits[3, 9] = bits[0, 0]  # image 3's crop 9 looks like image 0 to the coarse hash ...
+    fine[3, 9] = fine[0, 0]
+    fine[3, 9, :40] ^= 1  # ... but not to the fine one (40 bits of 144 differ)
+    codes, fine_codes = grouping.pack_bits(bits), grouping.pack_bits(fine)
+    colour = np.array([[20.0, 5.0], [21.0, 5.0], [-20.0, 5.0], [20.0, 5.0]])
+
+    def pairs(*args, **kwargs):
+        return sorted(zip(*(x.tolist() for x in grouping.duplicate_pairs(*args, **kwargs)[:2])))
+
+    assert pairs(codes, 0, True, colour) == [(0, 1), (0, 3)]  # coarse only: the crop matches
+    assert pairs(codes, 0, True, colour, fine_codes) == [(0, 1)]  # the fine hash drops it
+    assert pairs(codes, 0, False, colour, fine_codes) == []
+    assert pairs(codes, 0, True, None, fine_codes) == [(0, 1), (0, 2), (1, 2)]
+    assert pairs(codes, 0, True, colour, fine_codes, fine_threshold=40) == [(0, 1), (0, 3)]
+
+
+def test_verify_equals_a_naive_check(monkeypatch):
+    monkeypatch.setattr(grouping, "VERIFY_BLOCK", 7)  # several blocks
+    rng = np.random.default_rng(11)
+    n, v = 30, 6
+    bits = rng.integers(0, 2, size=(n, v, 64), dtype=np.uint8)
+    fine = rng.integers(0, 2, size=(n, v, 192), dtype=np.uint8)
+    for k in range(1, n, 2):  # near copies: some variants of k close to the whole image of k - 1
+        bits[k, k % v] = bits[k - 1, 0] ^ (rng.random(64) < 0.03)
+        fine[k, k % v] = fine[k - 1, 0] ^ (rng.random(192) < 0.1)
+    codes, fine_codes = grouping.pack_bits(bits), grouping.pack_bits(fine)
+    i, j = np.array(list(itertools.combinations(range(n), 2))).T
+    variants = [0, 2, 3, 4, 5]
+    keep, dist = grouping.verify(codes, fine_codes, i, j, 5, variants, fine_threshold=30)
+    for a, b, kept, got in zip(i.tolist(), j.tolist(), keep.tolist(), dist.tolist()):
+        want = min([int((fine[p, k] != fine[q, 0]).sum()) for p, q in ((a, b), (b, a)) for k in variants
+                    if int((bits[p, k] != bits[q, 0]).sum()) <= 5], default=None)
+        assert kept == (want is not None and want <= 30)
+        if want is not None:
+            assert got == want
+    planted = [k for k in range(1, n, 2) if k % v in variants]  # variant 1 is not compared here
+    assert keep.sum() >= len(planted) - 2 >= 6  # the planted copies (up to noise) pass

@@ -1,4 +1,4 @@
-"""Hashing: the DCT maths, the four variants, robustness to edits, odd files."""
+"""Hashing: the DCT maths, the 18 variants and their fine hashes, the packed layout, robustness to edits, odd files."""
 
 from __future__ import annotations
 
@@ -46,14 +46,53 @@ def test_area_matrix_averages():
 
 
 @pytest.mark.parametrize("kind", hashing.HASH_KINDS)
-def test_every_kind_gives_64_bits_and_mirror_variants(kind):
+def test_every_kind_gives_64_bits_per_variant_and_a_fine_hash(kind):
     rng = np.random.default_rng(1)
     batch = rng.uniform(0, 255, size=(4, 64, 64)).astype(np.float32)
-    bits = hashing.hash_variants(batch, kind)
-    assert bits.shape == (4, 4, 64) and set(np.unique(bits)) <= {0, 1}
-    flipped = hashing.hash_variants(batch[:, :, ::-1], kind)
+    bits, fine = hashing.hash_variants(batch, kind)
+    assert len(hashing.VARIANTS) == 18 and hashing.VARIANTS[:2] == ("image", "mirror")
+    assert bits.shape == (4, 18, 64) and set(np.unique(bits)) <= {0, 1}
+    assert fine.shape == (4, 18, 144) and set(np.unique(fine)) <= {0, 1}
+    flipped, flipped_fine = hashing.hash_variants(batch[:, :, ::-1], kind)
     assert np.array_equal(flipped[:, 0], bits[:, 1])  # the mirror variant is the flipped image's hash
-    assert np.array_equal(flipped[:, 2], bits[:, 3])
+    assert np.array_equal(flipped_fine[:, 0], fine[:, 1])
+    for k, (cut, mirrored) in enumerate(hashing.variant_cuts()):  # each variant: the hash of its region
+        assert np.array_equal(bits[:, k], hashing.hash_gray(batch[:, :, ::-1] if mirrored else batch, kind, cut))
+
+
+def naive_fine(gray: np.ndarray, cut) -> np.ndarray:
+    """The fine hash written out: the region left by ``cut`` area-averaged to 32x32, its 12x12 DCT-II,
+    each coefficient compared with the median of the 143 non-DC ones."""
+    left, top, right, bottom = cut
+    small = hashing.area_matrix(64, 32, top, 1 - bottom).astype(np.float64) @ gray \
+        @ hashing.area_matrix(64, 32, left, 1 - right).astype(np.float64).T
+    d = np.array([[2 * np.cos(np.pi * u * (2 * x + 1) / 64) for x in range(32)] for u in range(12)])
+    c = (d @ small @ d.T).ravel()
+    return (c >= np.median(c[1:])).astype(np.uint8)
+
+
+def test_fine_hash_matches_its_definition():
+    rng = np.random.default_rng(2)
+    batch = rng.uniform(0, 255, size=(3, 64, 64)).astype(np.float32)
+    _, fine = hashing.hash_variants(batch)
+    for k, (cut, mirrored) in enumerate(hashing.variant_cuts()):
+        for b in range(3):
+            gray = batch[b, :, ::-1] if mirrored else batch[b]
+            assert np.array_equal(fine[b, k], naive_fine(gray.astype(np.float64), cut)), (k, b)
+
+
+def test_packed_layout_round_trips():
+    rng = np.random.default_rng(4)
+    coarse = rng.integers(0, 2, size=(5, 18, 64), dtype=np.uint8)
+    fine = rng.integers(0, 2, size=(5, 18, 144), dtype=np.uint8)
+    colour = rng.normal(size=(5, 2)).astype(np.float32)
+    rows = hashing.pack(coarse, fine, colour)
+    assert rows.shape == (5, hashing.FEATURE_WORDS) == (5, 73) and rows.nbytes == 5 * 584
+    codes, fine_codes, colour_back = hashing.unpack(rows)
+    assert np.array_equal(codes, grouping.pack_bits(coarse)) and codes.shape == (5, 18, 1)
+    assert fine_codes.shape == (5, 18, 3) and np.array_equal(colour_back, colour)
+    padded = np.concatenate([fine, np.zeros((5, 18, 48), np.uint8)], axis=-1)
+    assert np.array_equal(fine_codes, grouping.pack_bits(padded))
 
 
 def test_unknown_kind_is_refused():
@@ -66,9 +105,10 @@ def _codes(tmp_path: Path, images: dict[str, bytes], kind: str = "phash"):
     for name, data in images.items():
         paths.append(tmp_path / f"{name}.jpg")
         paths[-1].write_bytes(data)
-    bits, colour, ok = hashing.compute_features([str(p) for p in paths], (kind,))
+    rows, ok = hashing.compute_features([str(p) for p in paths], kind)
     assert ok.all()
-    return grouping.pack_bits(bits[kind]), colour
+    codes, _, colour = hashing.unpack(rows)
+    return codes, colour
 
 
 @pytest.mark.parametrize("kind", ["phash", "dhash", "whash"])
@@ -78,7 +118,7 @@ def test_edits_stay_close_and_other_photos_stay_far(tmp_path, kind):
     images |= {name: jpeg_bytes(edit(original)) for name, edit in EDITS.items()}
     images |= {f"other{s}": jpeg_bytes(photo(s)) for s in range(10, 16)}
     codes, _ = _codes(tmp_path, images, kind)
-    dist = grouping.distances(codes[:1], codes, grouping.CROP_MIRROR)[0]
+    dist = grouping.distances(codes[:1], codes, grouping.variant_pairs(18))[0]
     near = dict(zip(images, dist.tolist()))
     assert all(near[name] <= 6 for name in ("q30", *EDITS)), near
     assert all(near[f"other{s}"] > 10 for s in range(10, 16)), near
@@ -87,8 +127,8 @@ def test_edits_stay_close_and_other_photos_stay_far(tmp_path, kind):
 def test_mirror_is_only_matched_through_the_mirror_variants(tmp_path):
     im = photo(4)
     codes, _ = _codes(tmp_path, {"a": jpeg_bytes(im), "b": jpeg_bytes(ImageOps.mirror(im))})
-    assert grouping.distances(codes[:1], codes[1:], grouping.CROP_MIRROR)[0, 0] <= 2
-    assert grouping.distances(codes[:1], codes[1:], grouping.CROP)[0, 0] > 10
+    assert grouping.distances(codes[:1], codes[1:], grouping.variant_pairs(18, mirror=True))[0, 0] <= 2
+    assert grouping.distances(codes[:1], codes[1:], grouping.variant_pairs(18, mirror=False))[0, 0] > 10
 
 
 def test_colour_signature_follows_hue_not_brightness(tmp_path):
@@ -123,11 +163,11 @@ def test_odd_files(tmp_path):
     files["broken.jpg"] = tmp_path / "broken.jpg"
     files["broken.jpg"].write_bytes(jpeg_bytes(base)[:200])
     names = list(files)
-    bits, _, ok = hashing.compute_features([str(files[n]) for n in names])
+    rows, ok = hashing.compute_features([str(files[n]) for n in names])
     assert dict(zip(names, ok.tolist())) == {n: n != "broken.jpg" for n in names}
-    codes = grouping.pack_bits(bits["phash"])
+    codes, _, _ = hashing.unpack(rows)
     dist = dict(zip(names, grouping.distances(codes[names.index("plain.png")][None], codes,
                                               grouping.PLAIN)[0].tolist()))
     readable = ("rgba.png", "gray.png", "palette.gif", "deep.png", "exif.jpg")
     assert all(dist[n] <= 4 for n in readable), str(dist)
-    assert not bits["phash"][names.index("broken.jpg")].any()
+    assert not rows[names.index("broken.jpg")].any()

@@ -7,6 +7,7 @@ import csv
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -54,7 +55,8 @@ def write_atomic(path: Path, write: Callable[[IO[str]], None]) -> None:
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        # a file name that is not valid UTF-8 is written as its own bytes (CSV) or escaped (JSON)
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -104,11 +106,14 @@ def finite(value: Any) -> Any:
     return value
 
 
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes of a file name that are not UTF-8 (surrogateescape)
+
+
 def json_writer(document: Any) -> Callable[[IO[str]], None]:
     """A ``write`` function for ``write_atomic`` producing indented UTF-8 JSON."""
 
     def write(handle: IO[str]) -> None:
-        json.dump(finite(document), handle, indent=2, ensure_ascii=False, allow_nan=False, default=str)
-        handle.write("\n")
+        text = json.dumps(finite(document), indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        handle.write(_UNDECODABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
     return write

@@ -286,3 +286,25 @@ def test_a_failed_write_leaves_the_old_file_untouched(project, run, tmp_path, mo
     monkeypatch.setattr(files, "finite", original)
     run(project, "export", "--output", target)
     assert json.loads(target.read_text())["groups"][0]["name"] == "odd"
+
+
+def test_file_names_that_are_not_utf8_are_exported_exactly(tmp_path, cli, run) -> None:
+    """A name's bytes come back as they are in CSV, and as \\udcNN escapes in (valid) JSON."""
+    import os
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/caf\xe9.jpg"  # Latin-1 bytes: not UTF-8
+    from PIL import Image
+
+    with open(raw, "wb") as handle:
+        Image.new("RGB", (32, 24), (200, 120, 40)).save(handle, format="JPEG")
+    root = tmp_path / "project"
+    assert cli("init", root).exit_code == 0 and cli("-C", root, "import", folder).exit_code == 0
+    run(root, "make_groups")
+    run(root, "export", "--output", tmp_path / "g.csv")
+    with open(tmp_path / "g.csv", "rb") as handle:
+        assert raw in handle.read()
+    run(root, "export", "--output", tmp_path / "g.json")
+    doc = json.loads((tmp_path / "g.json").read_text(encoding="utf-8"))
+    assert os.fsencode(doc["groups"][0]["members"][0]["path"]) == raw

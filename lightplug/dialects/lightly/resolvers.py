@@ -40,7 +40,9 @@ def refuse(name: str, value: Any) -> None:
 
 
 def sample_of(row: dict[str, Any]) -> Sample:
-    return Sample(row["id"], row["url"], row["name"], row["width"], row["height"], row["sha1"])
+    from ...db.paths import decode  # names are stored escaped when their bytes are not UTF-8
+
+    return Sample(row["id"], decode(row["url"]), decode(row["name"]), row["width"], row["height"], row["sha1"])
 
 
 class _CollectionResolver:
