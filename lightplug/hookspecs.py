@@ -32,4 +32,6 @@ def on_folder_delete(project: Any, deleted: DeleteFolderConfirm) -> Any:
 @hookspec
 def register_executors(register: Callable[[str, Callable[[], Any]], None]) -> None:
     """Add executors for ``map_images`` by calling ``register(name, factory)``; ``factory()``
-    returns a ``lightplug.compute.Mapper``. Called only when a name that is not built in is used."""
+    returns a ``lightplug.compute.Mapper``. For a setting ``NAME://ADDRESS`` (``dask://host:8786``)
+    the executor registered as ``NAME`` gets ``factory(ADDRESS)``. Called only when a name that
+    is not built in is used."""
