@@ -31,7 +31,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,7 +43,7 @@ import hash_scale  # noqa: E402
 import ours  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
-from paths import MAKE_CORPUS, OUT  # noqa: E402
+from paths import OUT, corpus  # noqa: E402
 
 MODES = {
     "quick": {"sizes": [300], "seed": 1, "repeats": 2, "accuracy_seeds": [], "hashes": [10_000, 100_000, 1_000_000],
@@ -53,19 +52,6 @@ MODES = {
              "hashes": [10_000, 100_000, 1_000_000], "hashes_unstored": [10_000_000], "extra_seed": 99,
              "startup_repeat": 7},
 }
-
-
-def corpus(n: int, seed: int) -> Path:
-    """``bench/out/corpus-<n>-<seed>``, built with ``make_corpus.py`` when missing."""
-    out = OUT / f"corpus-{n}-{seed}"
-    if not (out / "ground_truth.json").is_file():
-        if not MAKE_CORPUS.is_file():
-            raise SystemExit(f"{MAKE_CORPUS} not found: ../shared must sit beside the repository")
-        print(f"building corpus n={n} seed={seed} ...", flush=True)
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([sys.executable, str(MAKE_CORPUS), "--n", str(n), "--out", str(out), "--seed", str(seed),
-                        "--workers", str(os.cpu_count() or 1)], check=True, stdout=subprocess.DEVNULL)
-    return out
 
 
 def truth(corpus_dir: Path) -> tuple[set[tuple[str, str]], dict[str, set[tuple[str, str]]]]:

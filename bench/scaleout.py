@@ -38,7 +38,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from paths import MAKE_CORPUS, OUT  # noqa: E402
+import paths  # noqa: E402
+from paths import OUT  # noqa: E402
 
 LIGHTPLUG = str(Path(sys.executable).parent / "lightplug")
 SMALL = 4  # the small import, which measures the fixed cost, has a SMALL-th of the files
@@ -47,15 +48,7 @@ BATCH = 500  # files per write transaction, as the importer records them
 
 def corpus(n: int, seed: int) -> Path:
     """``bench/out/corpus-<n>-<seed>/images`` (shared with bench/compare.py), built when missing."""
-    out = OUT / f"corpus-{n}-{seed}"
-    if not (out / "ground_truth.json").is_file():
-        if not MAKE_CORPUS.is_file():
-            raise SystemExit(f"{MAKE_CORPUS} not found: ../shared must sit beside the repository")
-        print(f"building corpus n={n} seed={seed} ...", flush=True)
-        shutil.rmtree(out, ignore_errors=True)
-        subprocess.run([sys.executable, str(MAKE_CORPUS), "--n", str(n), "--out", str(out), "--seed", str(seed),
-                        "--workers", str(os.cpu_count() or 1)], check=True, stdout=subprocess.DEVNULL)
-    return out / "images"
+    return paths.corpus(n, seed) / "images"
 
 
 def executors() -> list[str]:
