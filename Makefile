@@ -67,11 +67,13 @@ $(PEERS)/cleanvision/.installed: | $(BIN)/python
 	touch $@
 
 # side by side with the peers, in one run: bench/results/*.json, docs/performance.md, a PNG plot
-bench: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed
+bench: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed $(VENV)/.scaleout
 	$(BIN)/python bench/compare.py --full
+	$(BIN)/python bench/scaleout.py --n 10000
 
-bench-quick: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed
+bench-quick: setup $(PEERS)/imagededup/.installed $(PEERS)/cleanvision/.installed $(VENV)/.scaleout
 	$(BIN)/python bench/compare.py --quick
+	$(BIN)/python bench/scaleout.py --quick
 
 # the older core figures and accuracy sweeps (start-up, import workers, plugin loading)
 bench-core: setup
