@@ -76,9 +76,19 @@ def limits(pixels: int | None = None, file_bytes: int | None = None) -> Iterator
     if not changes:
         yield
         return
-    before = {k: os.environ.get(k) for k in changes}
-    os.environ.update(changes)
-    _restart_workers()
+    try:
+        with environment(changes):
+            _restart_workers()
+            yield
+    finally:
+        _restart_workers()  # with the limits as they were
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` in ``os.environ`` for the block; the variables are as they were after it."""
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
     try:
         yield
     finally:
@@ -87,7 +97,6 @@ def limits(pixels: int | None = None, file_bytes: int | None = None) -> Iterator
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        _restart_workers()
 
 
 def _restart_workers() -> None:

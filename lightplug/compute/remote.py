@@ -25,17 +25,17 @@ The base class does the rest, the same for every engine:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import math
 import os
 import pickle
 import socket
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, NamedTuple
 
+from ..scan import environment
 from .executors import ExecutorError
 
 PATH_MAP_ENV = "LIGHTPLUG_PATH_MAP"
@@ -198,21 +198,6 @@ def forwarded_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_PREFIX)}
 
 
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """``values`` in ``os.environ`` for the block (a task), as they were after it."""
-    before = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in before.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def run_chunk(call: bytes, chunks: list, args: bytes, token: str) -> tuple:
     """Worker side of ``RemoteMapper``: one task runs the function over each of ``chunks``.
 
@@ -252,7 +237,7 @@ def run_chunk(call: bytes, chunks: list, args: bytes, token: str) -> tuple:
                 else:
                     paths.append(item)
             try:
-                with _environment(env):
+                with environment(env):
                     outputs.append(list(function(paths, *extra)))
             except ModuleNotFoundError as exc:
                 return ("module", exc.name or str(exc), host, str(exc))
