@@ -32,7 +32,8 @@ demo:
 	@bash demo/run_demo.sh $(BIN)/lightplug $(BIN)/python
 
 $(WHEELHOUSE)/.built: $(STAMP)
-	$(BIN)/pip wheel -q -w $(WHEELHOUSE) "setuptools>=68" wheel typer rich pluggy "sqlite-utils>=4.2" pillow numpy pydantic pytest labelformat
+	$(BIN)/pip wheel -q -w $(WHEELHOUSE) . "setuptools>=68" wheel pytest labelformat  # lightplug's dependencies as pyproject.toml pins them
+	rm -f $(WHEELHOUSE)/lightplug-*.whl  # tests install lightplug from the source tree, never a stale wheel
 	touch $@
 
 # headless Chromium renders the HTML reports in the tests (Debian's package chromium)

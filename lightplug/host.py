@@ -92,6 +92,7 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self.warnings: list[str] = []
         self._entry_points: dict[str, metadata.EntryPoint] | None = None
+        self._installed: metadata.EntryPoints | None = None
 
     # -- finding (metadata only) ----------------------------------------------------------
     def allowed(self, name: str) -> bool:
@@ -107,12 +108,19 @@ class PluginHost:
         extra = [g for d in self.dialects for g in getattr(d, "entry_point_groups", ())]
         return [ENTRY_POINT_GROUP, *dict.fromkeys(g for g in extra if g != ENTRY_POINT_GROUP)]
 
+    def _in_group(self, group: str) -> list[metadata.EntryPoint]:
+        """The installed entry points of ``group``, sorted; every distribution's metadata is read
+        once per host (each ``metadata.entry_points()`` call reads them all again)."""
+        if self._installed is None:
+            self._installed = metadata.entry_points()
+        return sorted(self._installed.select(group=group), key=lambda e: (e.name, e.value))
+
     def _found(self) -> list[metadata.EntryPoint]:
         """Every entry point of ``groups()``; a name already taken by an earlier group is skipped
         (with a warning), so a plugin's name means one thing."""
         seen: dict[str, metadata.EntryPoint] = {}
         for group in self.groups():
-            for ep in sorted(metadata.entry_points(group=group), key=lambda e: (e.name, e.value)):
+            for ep in self._in_group(group):
                 if ep.name in seen and seen[ep.name].value != ep.value:
                     self.warn(f"entry point {ep.name!r} of group {group!r} is ignored: the name is taken "
                               f"by {seen[ep.name].value!r} of group {seen[ep.name].group!r}")
@@ -131,7 +139,7 @@ class PluginHost:
         ``LIGHTPLUG_PLUGINS``."""
         rows = []
         for group in self.groups():
-            for ep in sorted(metadata.entry_points(group=group), key=lambda e: (e.name, e.value)):
+            for ep in self._in_group(group):
                 dist = getattr(ep, "dist", None)
                 rows.append([group, ep.name, ep.value, dist.name if dist else None, dist.version if dist else None])
         text = json.dumps([rows, os.environ.get(PLUGINS_ENV)])

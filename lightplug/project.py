@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import os
@@ -15,6 +14,8 @@ from typing import TYPE_CHECKING, Any, Callable, Coroutine
 from .work_queue import WorkQueue
 
 if TYPE_CHECKING:
+    import asyncio
+
     from sqlite_utils import Database
 
     from .dialect import Dialect
@@ -171,6 +172,8 @@ class Project:
     def run(self, coroutine: Coroutine) -> Any:
         """Run ``coroutine`` on the project's event loop (plugin prints go to stderr, not stdout)."""
         if self._loop is None:
+            import asyncio
+
             self._loop = asyncio.new_event_loop()
         from .aio import run_interruptibly
 

@@ -6,7 +6,6 @@ Work items are duck-typed: ``async run()``, ``async run_if_last()``, ``priority`
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import sys
 import traceback
@@ -14,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .parallel import worker_count
-
 if TYPE_CHECKING:
+    import asyncio
+
     from rich.console import Console
 
 
@@ -47,6 +46,7 @@ class WorkQueue:
         """Run every queued task (and those they queue); returns the failures of this call."""
         if not self.pending:
             return []
+        from .compute.pools import worker_count
         from .compute.progress import progress_bars
 
         first_failure = len(self.failures)
@@ -68,6 +68,8 @@ class WorkQueue:
     async def _drain(self, running: dict, totals: Counter[str], done: Counter[str], bars: dict[str, Any],
                      progress: Any, limit: int) -> None:
         """Start queued tasks (at most ``limit`` at once) until every one has finished."""
+        import asyncio
+
         while self.pending or running:
             while self.pending and len(running) < limit:
                 self.pending.sort(key=lambda t: not t.priority)

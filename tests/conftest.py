@@ -95,8 +95,9 @@ def _wheelhouse(tmp: Path) -> Path:
     if given and Path(given).is_dir():
         return Path(given)
     house = tmp / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, "setuptools>=68", "wheel",
-                    "typer", "rich", "pluggy", "sqlite-utils>=4.2", "pillow", "numpy", "pydantic", "pytest"], check=True)
+    # this tree's wheel and its dependencies as pyproject.toml pins them
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "-w", house, REPO, "setuptools>=68", "wheel",
+                    "pytest"], check=True)
     return house
 
 

@@ -78,6 +78,8 @@ def test_prompts_on_a_real_terminal(installed_env, lp, tmp_path):
         term.expect("loud")
         term.send("y\n")
         term.expect("mode")
+        term.send("c\n")
+        term.expect("not one of a, b")  # asked again
         term.send("b\n")
         output = term.read_all()
     assert "[('count', 3), ('loud', True), ('mode', 'b'), ('who', 'Ada')]" in output

@@ -162,6 +162,18 @@ def _database_errors() -> Iterator[None]:
     """What the project's storage refuses, as one line on stderr: a database locked for longer than
     the busy timeout exits 75; a read-only project or a full disk exits 74. SQLite undoes the
     write that failed, so the project stays as it was before it."""
+    try:
+        yield
+    except Exception as exc:
+        code = _storage_failure(exc)
+        if code is None:
+            raise
+        raise SystemExit(code) from None
+
+
+def _storage_failure(exc: Exception) -> int | None:
+    """Report ``exc`` if the storage refused something and return the exit code; None for any
+    other error. (Imports here, not up front: ``--help`` must not load the database modules.)"""
     import errno
     import sqlite3
 
@@ -169,19 +181,17 @@ def _database_errors() -> Iterator[None]:
     from ..moves import FileMoveError
     from .common import EXIT_STORAGE, error
 
-    try:
-        yield
-    except DatabaseBusy as exc:
+    if isinstance(exc, DatabaseBusy):
         error(exc)
-        raise SystemExit(EXIT_BUSY) from None
-    except FileMoveError as exc:  # undo/redo of moved images: the files stay where they were
+        return EXIT_BUSY
+    if isinstance(exc, FileMoveError):  # undo/redo of moved images: the files stay where they were
         error(exc)
-        raise SystemExit(exc.code) from None
-    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        return exc.code
+    if isinstance(exc, (sqlite3.OperationalError, sqlite3.DatabaseError)):
         text = str(exc).lower()
         if "locked" in text:
             error(busy_message())
-            raise SystemExit(EXIT_BUSY) from None
+            return EXIT_BUSY
         if "readonly" in text or "read-only" in text:
             error(f"the project cannot be written ({exc}): its database or folder is read-only; nothing "
                   "was changed by the write that failed. Make .lightplug/ writable (permissions, lsattr, "
@@ -190,11 +200,10 @@ def _database_errors() -> Iterator[None]:
             error(f"the project could not be written ({exc}); the write that failed was undone and the "
                   "project is as it was before it. Free some disk space and run the command again")
         else:
-            raise
-        raise SystemExit(EXIT_STORAGE) from None
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EROFS, errno.EDQUOT) or not exc.filename:
-            raise
+            return None
+        return EXIT_STORAGE
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT) and exc.filename:
         error(f"{exc.strerror}: {exc.filename or ''}; free space or make it writable and run the command "
               "again (what was written before is kept)")
-        raise SystemExit(EXIT_STORAGE) from None
+        return EXIT_STORAGE
+    return None

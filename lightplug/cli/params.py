@@ -74,8 +74,7 @@ def prompt(spec: ParamSpec) -> Any:
                 return value
             typer.echo(f"Error: enter a value between {spec.min} and {spec.max}.", err=True)
     if spec.choices:
-        return typer.prompt(label, type=Literal[tuple(spec.choices)],
-                            default=default if default in spec.choices else None, err=True)
+        return prompt_choice(spec.choices, label, default)
     if spec.kind == "table":
         return prompt_table(spec, label)
     if spec.secret:
@@ -85,6 +84,17 @@ def prompt(spec: ParamSpec) -> Any:
         value = typer.prompt(label, default="", show_default=False, err=True)
         return value or None
     return typer.prompt(label, default=default, err=True)
+
+
+def prompt_choice(choices: list, label: str, default: Any) -> Any:
+    """Ask for one of ``choices`` (shown after the label), re-asking until the answer is one."""
+    by_text = {str(c): c for c in choices}
+    shown = f"{label} [{'/'.join(by_text)}]"
+    while True:
+        answer = typer.prompt(shown, default=str(default) if default in choices else None, err=True)
+        if str(answer).strip() in by_text:
+            return by_text[str(answer).strip()]
+        typer.echo(f"Error: {answer!r} is not one of {', '.join(by_text)}.", err=True)
 
 
 def prompt_table(spec: ParamSpec, label: str) -> Any:

@@ -130,8 +130,8 @@ def test_options(loaded, run, names):
 @pytest.mark.parametrize("args, code, message", [
     (["--threshold", "many"], 2, "--threshold"),
     (["--method", "md5"], 2, "md5"),
-    (["--threshold", "65"], 2, "less than or equal to 64"),
-    (["--threshold", "-1"], 2, "greater than or equal to 0"),
+    (["--threshold", "65"], 2, "65 is not in the range 0<=x<=64"),
+    (["--threshold", "-1"], 2, "-1 is not in the range 0<=x<=64"),
     (["--param", "threshold=70"], 2, "at most 64"),
     (["--param", "threshold=x"], 2, "threshold"),
 ])

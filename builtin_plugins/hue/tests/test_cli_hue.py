@@ -146,7 +146,7 @@ def test_bad_nb_groups(cli, project, tmp_path, value: str) -> None:
     result = cli("-C", project, "run", "hue_groups", "--nb-groups", value, "--json")
     # the bound comes from `Annotated[int, Bounds(ge=1)]`: a usage error, nothing runs
     assert result.exit_code == 2, result.output
-    assert "greater than or equal to 1" in result.output
+    assert f"{value} is not in the range x>=1" in result.output
 
 
 def test_non_numeric_nb_groups_is_a_usage_error(cli, project) -> None:

@@ -155,9 +155,9 @@ def test_bad_parameter_values_exit_2(cli, args):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["similar", "--ids", "1", "--k", "0"], "greater than or equal to 1"),
-    (["clusters", "--k", "-3"], "greater than or equal to 1"),
-    (["near_duplicates", "--threshold", "1.5"], "less than or equal to 1"),
+    (["similar", "--ids", "1", "--k", "0"], "0 is not in the range x>=1"),
+    (["clusters", "--k", "-3"], "-3 is not in the range x>=1"),
+    (["near_duplicates", "--threshold", "1.5"], "1.5 is not in the range 0<=x<=1"),
 ])
 def test_out_of_range_values_are_usage_errors(cli, args, message):
     """Bounds declared with Annotated[..., Bounds(...)] are enforced by the CLI: exit 2."""
