@@ -92,7 +92,7 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self.warnings: list[str] = []
         self._entry_points: dict[str, metadata.EntryPoint] | None = None
-        self._installed: metadata.EntryPoints | None = None
+        self._installed: dict[str, list[metadata.EntryPoint]] | None = None  # by group
 
     # -- finding (metadata only) ----------------------------------------------------------
     def allowed(self, name: str) -> bool:
@@ -112,8 +112,9 @@ class PluginHost:
         """The installed entry points of ``group``, sorted; every distribution's metadata is read
         once per host (each ``metadata.entry_points()`` call reads them all again)."""
         if self._installed is None:
-            self._installed = metadata.entry_points()
-        return sorted(self._installed.select(group=group), key=lambda e: (e.name, e.value))
+            everything = metadata.entry_points()
+            self._installed = {g: list(everything.select(group=g)) for g in self.groups()}
+        return sorted(self._installed.get(group, []), key=lambda e: (e.name, e.value))
 
     def _found(self) -> list[metadata.EntryPoint]:
         """Every entry point of ``groups()``; a name already taken by an earlier group is skipped
