@@ -244,11 +244,23 @@ def average_hash(image: Image | DecodedImage) -> str:
     import numpy as np
     from PIL import Image as PILImage
 
-    if isinstance(image, DecodedImage):  # the shared square, luma, 8 x 8 block means
-        rgb = image.array(SQUARE)[..., :3].astype(np.float32)
-        luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-        small = luma.reshape(8, SQUARE // 8, 8, SQUARE // 8).mean(axis=(1, 3))
-    else:
-        small = np.asarray(image.convert("L").resize((8, 8), PILImage.Resampling.BOX), dtype=np.float32)
+    if isinstance(image, DecodedImage):
+        return average_hashes([image])[0]
+    small = np.asarray(image.convert("L").resize((8, 8), PILImage.Resampling.BOX), dtype=np.float32)
     bits = np.packbits(small.ravel() > small.mean())
     return bits.tobytes().hex()
+
+
+def average_hashes(images: Sequence[DecodedImage]) -> list[str]:
+    """``average_hash`` of each decoded image, computed for all of them at once: the luma of the
+    shared square, its 8 x 8 block means, each compared with their mean."""
+    import numpy as np
+
+    if not images:
+        return []
+    rgb, _ = square_stack(images, SQUARE)
+    luma = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    block = SQUARE // 8
+    small = luma.reshape(len(images), 8, block, 8, block).mean(axis=(2, 4)).reshape(len(images), 64)
+    bits = np.packbits(small > small.mean(axis=1, keepdims=True), axis=1)
+    return [row.tobytes().hex() for row in bits]

@@ -71,7 +71,7 @@ def _open(path: str, size: int | None) -> tuple[ImageInfo | None, DecodedImage |
     """Read, hash and decode one file once: ``(info, decoded, None)`` or ``(None, None, reason)``."""
     from PIL import Image, UnidentifiedImageError
 
-    from .imaging import average_hash, decode_image, unidentified_reason
+    from .imaging import SQUARE, decode_image, unidentified_reason
     from .scan import Refused, os_reason, read_regular
 
     try:
@@ -84,7 +84,7 @@ def _open(path: str, size: int | None) -> tuple[ImageInfo | None, DecodedImage |
         return None, None, "empty file"
     try:
         decoded = decode_image(data, size, path=path)
-        ahash = average_hash(decoded)
+        decoded.array(SQUARE)  # the square every built-in feature and the average hash start from
     except Refused as exc:  # too many pixels: nothing was decoded
         return None, None, str(exc)
     except UnidentifiedImageError:
@@ -96,7 +96,7 @@ def _open(path: str, size: int | None) -> tuple[ImageInfo | None, DecodedImage |
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         return None, None, f"corrupt or truncated image: {exc}"
     info = ImageInfo(sha1=hashlib.sha1(data).hexdigest(), width=decoded.width, height=decoded.height,
-                     format=decoded.format, mode=decoded.mode, ahash=ahash, file_size=len(data))
+                     format=decoded.format, mode=decoded.mode, ahash="", file_size=len(data))  # see inspect_chunk
     return info, decoded, None
 
 
@@ -125,8 +125,13 @@ def inspect_chunk(paths: Sequence[str], specs: Sequence[FeatureSpec] = (), known
     """
     from .compute.features import decode_size, run_features
 
+    from .imaging import average_hashes
+
     size = decode_size(specs)
     opened = [_open(path, size) for path in paths]
+    good = [(info, decoded) for info, decoded, _ in opened if info is not None and decoded is not None]
+    for (info, _), ahash in zip(good, average_hashes([decoded for _, decoded in good])):
+        info.ahash = ahash
     seen: set[str] = set()
     todo = []
     for info, decoded, _ in opened:

@@ -76,26 +76,41 @@ def known_urls(db: Database) -> set[str]:
     return {paths.decode(r["url"]) for r in db.query("select url from instances")}
 
 
+_IMAGE_COLUMNS = ("sha1", "width", "height", "format", "mode", "ahash", "file_size")
+_INSTANCE_COLUMNS = ("folder_id", "name", "extension", "sha1", "url", "width", "height", "ahash")
+
+
 def add_images(db: Database, images: Iterable[ImageInfo]) -> None:
-    """Record image contents (ignored when the sha1 is known already)."""
-    db.table("images").insert_all((vars(i) for i in images), pk="sha1", ignore=True)
+    """Record image contents (ignored when the sha1 is known already), in one statement."""
+    db.conn.executemany(
+        f"INSERT OR IGNORE INTO images ({', '.join(_IMAGE_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(_IMAGE_COLUMNS))})",
+        [tuple(getattr(i, c) for c in _IMAGE_COLUMNS) for i in images])
 
 
 def add_instances(db: Database, instances: list[Instance]) -> list[Instance]:
     """Insert the instances whose ``url`` is not recorded yet; return those, with real ids.
 
     A file another process recorded first is skipped, so every file is recorded exactly once
-    (call inside ``write()`` so that the check and the insert see the same database).
+    (call inside ``write()`` so that the check and the insert see the same database). Rows go
+    in by multi-row statements whose ``RETURNING`` gives the ids of the rows inserted.
     """
     out = []
-    for inst in instances:
-        row = rows.to_row(inst)  # paths encoded
-        row.pop("id")
-        cursor = db.execute(
-            "insert or ignore into instances (folder_id, name, extension, sha1, url, width, height, ahash) "
-            "values (:folder_id, :name, :extension, :sha1, :url, :width, :height, :ahash)", row)
-        if cursor.rowcount:
-            out.append(Instance(**{**vars(inst), "id": int(cursor.lastrowid or 0)}))
+    per_statement = _CHUNK // len(_INSTANCE_COLUMNS)
+    row_marks = "(" + ", ".join("?" * len(_INSTANCE_COLUMNS)) + ")"
+    for part in chunked(instances, per_statement):
+        values: list[Any] = []
+        for inst in part:
+            row = rows.to_row(inst)  # paths encoded
+            values += [row[c] for c in _INSTANCE_COLUMNS]
+        cursor = db.conn.execute(
+            f"INSERT OR IGNORE INTO instances ({', '.join(_INSTANCE_COLUMNS)}) "
+            f"VALUES {', '.join([row_marks] * len(part))} RETURNING id, url", values)
+        ids = {url: int(row_id) for row_id, url in cursor.fetchall()}  # any order: keyed by url
+        for inst in part:
+            row_id = ids.pop(paths.encode(inst.url), None)
+            if row_id is not None:
+                out.append(Instance(**{**vars(inst), "id": row_id}))
     return out
 
 

@@ -62,11 +62,19 @@ DIM = len(_GRAY_U) + 2 * len(_COLOR_U) + HUE_BINS
 DECODE_SIZE = 2 * THUMB
 
 
+def halved(rgb: np.ndarray) -> np.ndarray:
+    """``(..., 2*THUMB, 2*THUMB, 3)`` uint8 squares as ``(..., THUMB, THUMB, 3)`` float32 thumbnails:
+    the mean of each 2 x 2 block, rounded half up. Four strided adds (exact on integers), not
+    ``mean`` over two axes, which is several times slower on such small arrays."""
+    f = rgb.astype(np.float32)
+    quads = f[..., 0::2, 0::2, :] + f[..., 1::2, 0::2, :] + f[..., 0::2, 1::2, :] + f[..., 1::2, 1::2, :]
+    return np.floor(quads * np.float32(0.25) + np.float32(0.5))
+
+
 def thumbnail(image: DecodedImage) -> np.ndarray:
     """A (THUMB, THUMB, 3) float32 RGB array (0..255) of a decoded image (alpha dropped): the
     host's shared 2*THUMB square, halved."""
-    halves = image.array(2 * THUMB)[..., :3].reshape(THUMB, 2, THUMB, 2, 3).astype(np.float32)
-    return np.floor(halves.mean(axis=(1, 3)) + np.float32(0.5))
+    return halved(image.array(2 * THUMB)[..., :3])
 
 
 def load_thumbnail(path: str) -> np.ndarray:
@@ -88,8 +96,7 @@ def embed_images(images: Sequence) -> list[np.ndarray]:
     if not images:
         return []
     rgb, _ = square_stack(images, 2 * THUMB)  # the shared square, halved by 2 x 2 means
-    thumbs = rgb.reshape(len(images), THUMB, 2, THUMB, 2, 3).astype(np.float32).mean(axis=(2, 4))
-    return list(embed_thumbnails(np.floor(thumbs + np.float32(0.5))))
+    return list(embed_thumbnails(halved(rgb)))
 
 
 def _flip_invariant(coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
