@@ -129,9 +129,9 @@ def inspect_chunk(paths: Sequence[str], specs: Sequence[FeatureSpec] = (), known
 
     size = decode_size(specs)
     opened = [_open(path, size) for path in paths]
-    good = [(info, decoded) for info, decoded, _ in opened if info is not None and decoded is not None]
-    for (info, _), ahash in zip(good, average_hashes([decoded for _, decoded in good])):
-        info.ahash = ahash
+    good = [(found, image) for found, image, _ in opened if found is not None and image is not None]
+    for (found, _), ahash in zip(good, average_hashes([image for _, image in good])):
+        found.ahash = ahash
     seen: set[str] = set()
     todo = []
     for info, decoded, _ in opened:
