@@ -37,6 +37,8 @@ SCORE_TOLERANCE = 1e-12
 MEASURES = ("width", "height", "mode_is_l", "brightness_perc_5", "brightness_perc_99", "entropy",
             "blurriness", "blurriness_grayscale_std")
 VERSION = 1
+#: both sides of the image the reduced measures see are at least this many pixels (JPEG draft mode)
+MEASURE_SIZE = 64
 
 
 def measure_feature(images: list) -> list:
@@ -44,6 +46,19 @@ def measure_feature(images: list) -> list:
     from .checks import measures_vector
 
     return [measures_vector(image.native) for image in images]
+
+
+def measure_reduced_feature(images: list) -> list:
+    """Feature function: the raw measures of each image decoded at reduced size (``MEASURES``),
+    with the file's own width and height (as Pillow reads it: no EXIF rotation)."""
+    from .checks import measures_vector
+
+    return [measures_vector(image.native, _stored_size(image)) for image in images]
+
+
+def _stored_size(image: Any) -> tuple[int, int]:
+    """The full size of a ``DecodedImage`` as stored in the file (``width``/``height`` are upright)."""
+    return (image.height, image.width) if image.orientation in (5, 6, 7, 8) else (image.width, image.height)
 
 
 class QualityPlugin(APlugin):
@@ -55,11 +70,17 @@ class QualityPlugin(APlugin):
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
         self.params = QualityParams()
-        # full resolution (size=None): CleanVision measures the image as Pillow decodes it
-        self.measures = register_feature(self, ImageFeature(
+        values = list(MEASURES)
+        # by default on the image decoded at reduced size, shared with the other plugins' features;
+        # full_resolution: exactly as CleanVision, on the image as Pillow decodes it (size=None)
+        self.reduced_measures = register_feature(self, ImageFeature(
+            name="measures_reduced", function=measure_reduced_feature, size=MEASURE_SIZE, dtype="float64",
+            params={"quality": "measures", "values": values, "size": MEASURE_SIZE, "version": VERSION},
+            when=lambda: bool(self.params.measure_on_import and not self.params.full_resolution)))
+        self.full_measures = register_feature(self, ImageFeature(
             name="measures", function=measure_feature, size=None, dtype="float64",
-            params={"quality": "measures", "values": list(MEASURES), "version": VERSION},
-            when=lambda: bool(self.params.measure_on_import)))
+            params={"quality": "measures", "values": values, "version": VERSION},
+            when=lambda: bool(self.params.measure_on_import and self.params.full_resolution)))
         self.find = self.add_action_easy(self.find_issues, ["group"])
 
     def property_name(self, issue: str) -> str:
@@ -127,7 +148,8 @@ class QualityPlugin(APlugin):
         todo = [s for s in by_sha1
                 if recompute or any(k not in stored.get(s, {}) for k in PER_IMAGE)]
 
-        measured = await map_feature(self, self.measures, [by_sha1[s][0] for s in todo], force=recompute,
+        feature = self.full_measures if self.params.full_resolution else self.reduced_measures
+        measured = await map_feature(self, feature, [by_sha1[s][0] for s in todo], force=recompute,
                                      progress="Measuring image quality", remember_failures=False)
         todo_set = set(todo)
         scores = {s: stored[s] for s in by_sha1 if s not in todo_set}

@@ -149,3 +149,37 @@ def test_unreadable_files(cli, dataset, tmp_path) -> None:
     # a cached image whose file disappears is reported too
     (copy / "photo_05.jpg").unlink()
     assert "photo_05.jpg" in members(c, c.find())["unreadable"]
+
+
+def test_full_resolution_measures_exactly_as_cleanvision(cli, dataset) -> None:
+    """By default images are measured decoded at reduced size; `full_resolution=true` (then
+    `--recompute`) measures the file as Pillow decodes it, the scores then equal the exact ones."""
+    from lightplug_quality import checks
+
+    folder, expected = dataset
+    c = cli(folder)
+
+    def dark_score(out: dict) -> float:
+        group = next(g for g in out["groups"] if g["name"].startswith("dark"))
+        return dict(zip((c.names()[i] for i in group["ids"]), group["scores"]["values"]))["dark.jpg"]
+
+    exact = checks.image_scores(checks.measure_file(str(folder / "dark.jpg")))["dark"]
+    reduced = c.find()
+    assert members(c, reduced) == expected and dark_score(reduced) != exact
+    assert c("plugins", "config", "quality", "full_resolution=true").exit_code == 0
+    assert dark_score(c.find()) != exact  # stored scores are kept until --recompute
+    full = c.find("--recompute")
+    assert members(c, full) == expected and dark_score(full) == exact
+
+
+def test_measure_on_import_shares_the_import_decode(cli, dataset) -> None:
+    """With measure_on_import=true the import stores the measures (on its one reduced decode);
+    find_issues then reads them and flags the same images."""
+    folder, expected = dataset
+    c = cli()
+    assert c("plugins", "config", "quality", "measure_on_import=true").exit_code == 0
+    assert c("import", str(folder)).exit_code == 0
+    types = [t for t in c.json("status")["vector_types"] if t["source"] == "quality"]
+    distinct = len({r["sha1"] for r in c.json("images", "list")})
+    assert [(t["params"]["size"], t["vectors"]) for t in types] == [(64, distinct)]
+    assert members(c, c.find()) == expected

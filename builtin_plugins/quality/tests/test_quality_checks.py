@@ -168,3 +168,26 @@ def test_odd_size_zero_iqr_flags_every_other_size() -> None:
 def test_odd_size_empty() -> None:
     scores, _ = checks.odd_size_scores([], [])
     assert scores.size == 0
+
+
+def test_reduced_measures_flag_what_full_size_flags(tmp_path) -> None:
+    """Measures of a JPEG decoded at reduced size (draft mode, as the plugin does by default) keep
+    the full width and height and flag the same issues as the full-size measures."""
+    from lightplug.imaging import decode_image
+
+    arr = np.asarray(photo_like()).astype(float)
+    cases = {"normal": photo_like(), "dark": Image.fromarray((arr * 0.2).astype(np.uint8)),
+             "light": Image.fromarray((245 + arr * 10 / 255).astype(np.uint8)),
+             "gray": photo_like().convert("L"), "wide": photo_like(1200, 300),
+             "blurry": checkers().filter(ImageFilter.GaussianBlur(10)), "sharp": checkers()}
+    for name, img in cases.items():
+        path = tmp_path / f"{name}.jpg"
+        img.save(path, quality=92)
+        with Image.open(path) as full:
+            exact = checks.measure_image(full)
+        decoded = decode_image(str(path), 64)
+        assert decoded.native.size[0] < exact.width  # really decoded smaller
+        reduced = checks.measure_reduced(decoded.native, (decoded.width, decoded.height))
+        assert (reduced.width, reduced.height, reduced.mode) == (exact.width, exact.height, exact.mode)
+        want = checks.flags(checks.image_scores(exact), checks.DEFAULT_THRESHOLDS)
+        assert checks.flags(checks.image_scores(reduced), checks.DEFAULT_THRESHOLDS) == want, name
