@@ -62,32 +62,41 @@ def _keepers(value: Any, depth: int = 3) -> set[int]:
     return found
 
 
-def members(db: Database, group: dict[str, Any], keep: frozenset[int] | set[int] = frozenset()) -> list[Member]:
+class _Lookup:
+    """The instances that a set of groups names, fetched in two queries (by id, by SHA-1)."""
+
+    def __init__(self, db: Database, groups: list[dict[str, Any]]) -> None:
+        from .db import store
+
+        ids = list(dict.fromkeys(i for g in groups for i in g.get("ids") or []))
+        sha1s = list(dict.fromkeys(s for g in groups for s in g.get("sha1s") or []))
+        self.by_id = {i.id: i for i in store.get_instances(db, ids=ids)} if ids else {}
+        self.by_sha1: dict[str, list[Any]] = {}
+        for instance in store.get_instances(db, sha1s=sha1s) if sha1s else []:
+            self.by_sha1.setdefault(instance.sha1, []).append(instance)
+
+
+def members(db: Database, group: dict[str, Any], keep: frozenset[int] | set[int] = frozenset(),
+            lookup: _Lookup | None = None) -> list[Member]:
     """The members of one group of a run's JSON, in its order, with paths and per-member scores.
 
     Members given by SHA-1 list every instance of that image. An instance deleted since the run
-    is kept with ``id`` and ``path`` None (its name says so).
+    is kept with ``id`` and ``path`` None (its name says so). ``lookup``: the instances, fetched
+    once for many groups.
     """
-    from .db import store
-
+    found_in = lookup or _Lookup(db, [group])
     values = ((group.get("scores") or {}).get("values")) or []
     out: list[Member] = []
-    ids = list(group.get("ids") or [])
-    by_id = {i.id: i for i in store.get_instances(db, ids=ids)} if ids else {}
-    for n, instance_id in enumerate(ids):
+    for n, instance_id in enumerate(group.get("ids") or []):
         score = float(values[n]) if n < len(values) and values[n] is not None else None
-        found = by_id.get(instance_id)
+        found = found_in.by_id.get(instance_id)
         if found is None:
             out.append(Member(None, None, None, f"(image {instance_id} is no longer in the project)", score))
         else:
             out.append(Member(found.id, found.sha1, found.url, found.name, score, found.id in keep))
-    sha1s = list(group.get("sha1s") or [])
-    by_sha1: dict[str, list[Any]] = {}
-    for instance in store.get_instances(db, sha1s=sha1s) if sha1s else []:
-        by_sha1.setdefault(instance.sha1, []).append(instance)
-    for n, sha1 in enumerate(sha1s):
+    for n, sha1 in enumerate(group.get("sha1s") or []):
         score = float(values[n]) if n < len(values) and values[n] is not None else None
-        for instance in by_sha1.get(sha1, []) or [None]:
+        for instance in found_in.by_sha1.get(sha1, []) or [None]:
             if instance is None:
                 out.append(Member(None, sha1, None, f"(image {sha1[:12]} is no longer in the project)", score))
             else:
@@ -97,7 +106,8 @@ def members(db: Database, group: dict[str, Any], keep: frozenset[int] | set[int]
 
 def with_paths(db: Database, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``groups`` of a run's JSON, each with ``paths``: the files of its members, in order."""
-    return [{**g, "paths": [m.path for m in members(db, g)]} for g in groups]
+    lookup = _Lookup(db, groups)
+    return [{**g, "paths": [m.path for m in members(db, g, lookup=lookup)]} for g in groups]
 
 
 def chosen_groups(db: Database, run: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -130,7 +140,8 @@ def run_groups(db: Database, run: str) -> tuple[dict[str, Any], list[GroupView]]
     record, groups = chosen_groups(db, run)
     keep = _keepers((record.get("result") or {}).get("value"))
     views = []
+    lookup = _Lookup(db, groups)
     for g in groups:
         label = ((g.get("scores") or {}).get("description")) or ""
-        views.append(GroupView(g["index"], g["name"], g.get("score"), label, members(db, g, keep)))
+        views.append(GroupView(g["index"], g["name"], g.get("score"), label, members(db, g, keep, lookup)))
     return record, views

@@ -14,8 +14,11 @@ _COPY = re.compile(
 
 def looks_like_copy(path: str) -> bool:
     """Whether the file name of ``path`` (without its extension) is named like a copy."""
-    stem = os.path.splitext(os.path.basename(path))[0]
-    return bool(_COPY.search(stem.strip()))
+    stem = os.path.splitext(os.path.basename(path))[0].strip()
+    lowered = stem.lower()
+    if "copy" not in lowered and not lowered.endswith(")"):  # every form has one or the other
+        return False
+    return bool(_COPY.search(stem))
 
 
 def original_first(path: str, instance_id: int) -> tuple[bool, int, int]:
