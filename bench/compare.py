@@ -45,6 +45,7 @@ import peers  # noqa: E402
 import report  # noqa: E402
 from paths import OUT, corpus  # noqa: E402
 
+FEATURE_DECODE_SIZE = 128  # the size the built-in features make the import decode at (dedup's DECODE_SIZE)
 MODES = {
     "quick": {"sizes": [300], "seed": 1, "repeats": 2, "accuracy_seeds": [], "hashes": [10_000, 100_000, 1_000_000],
               "hashes_unstored": [], "extra_seed": 2, "startup_repeat": 5},
@@ -118,12 +119,13 @@ def bench_size(n: int, cfg: dict, work: Path, have: dict[str, bool]) -> dict[str
     print(f"\n== corpus n={n} ({files} files)", flush=True)
     project = work / f"dedup-{n}"
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    runs = [lambda: ours.dedup_end_to_end(images, project), lambda: ours.decode_floor(images, workers)]
+    runs = [lambda: ours.dedup_end_to_end(images, project), lambda: ours.decode_floor(images, workers),
+            lambda: ours.decode_floor(images, workers, FEATURE_DECODE_SIZE)]
     if have["imagededup"]:
         runs.append(lambda: peers.imagededup(images))
     got = alternate(cfg["repeats"], *runs)
-    mine, floors = got[0], got[1]
-    got = [mine, *got[2:]]
+    mine, floors, feature_floors = got[0], got[1], got[2]
+    got = [mine, *got[3:]]
     row["dedup"] = {"lightplug_s": median([r["seconds"] for r in mine]),
                     "import_s": median([r["import"] for r in mine]), "find_s": median([r["find"] for r in mine]),
                     "accuracy": accuracy(group_pairs(mine[-1]["groups"]), images.parent)}
@@ -167,6 +169,7 @@ def bench_size(n: int, cfg: dict, work: Path, have: dict[str, bool]) -> dict[str
     import_rate = files / row["dedup"]["import_s"]
     inner = files / median([r["import_inner"] for r in mine])
     row["import"] = {"floor_files_s": floor, "files_s": import_rate, "share_of_floor": import_rate / floor,
+                     "feature_floor_files_s": median(feature_floors), "feature_decode_size": FEATURE_DECODE_SIZE,
                      "files_s_inner": inner, "inner_share_of_floor": inner / floor,
                      "peak_rss_mib": ours.import_memory(images, work / f"memory-{n}")}
     print("   import", json.dumps(row["import"]), flush=True)

@@ -18,6 +18,19 @@ def _r(x: float | None) -> str:
     return "—" if x is None else f"**{x:.1f}×**"
 
 
+def _feature_floor(imp: dict[str, Any], files: int, dedup: dict[str, Any]) -> str:
+    """The floor at the decode size the features need, and the most any pipeline that decodes
+    every file at that size could be faster than imagededup."""
+    if "feature_floor_files_s" not in imp:
+        return ""
+    text = (f"; at the features' decode size ({imp['feature_decode_size']} px): "
+            f"{imp['feature_floor_files_s']:.0f} files/s")
+    if dedup.get("imagededup_s"):
+        bound = dedup["imagededup_s"] / (files / imp["feature_floor_files_s"])
+        text += f", so decoding alone caps duplicates end to end at {bound:.1f}× imagededup"
+    return text
+
+
 def tables(results: dict[str, Any], plot_name: str) -> str:
     """The measured section of ``docs/performance.md`` for one mode."""
     lines = [f"Measured by `make bench{'-quick' if results['mode'] == 'quick' else ''}` "
@@ -44,7 +57,7 @@ def tables(results: dict[str, Any], plot_name: str) -> str:
                  "command's start-up" if "files_s_inner" in imp else "")
         lines.append(f"| {c} | import throughput | {imp['files_s']:.0f} files/s = {imp['share_of_floor']:.0%} of "
                      f"the floor{inner} | floor (read + sha1 + draft decode, all cores, between the runs): "
-                     f"{imp['floor_files_s']:.0f} files/s | — |")
+                     f"{imp['floor_files_s']:.0f} files/s{_feature_floor(imp, row['files'], d)} | — |")
         lines.append(f"| {c} | import peak memory (largest process) | {imp['peak_rss_mib']:.0f} MiB | — | — |")
     lines += ["", "Duplicate accuracy (pairwise, against `ground_truth.json`):", "",
               "| corpus | tool | precision | recall | by kind found |", "|---|---|---|---|---|"]
@@ -76,10 +89,19 @@ def tables(results: dict[str, Any], plot_name: str) -> str:
     st = results["startup"]
     lines += ["", f"Start-up: `lightplug --help` {_s(st['help'])} = {st['help'] / st['baseline']:.2f}× and a warm "
               f"`ops list` {_s(st['ops_list'])} = {st['ops_list'] / st['baseline']:.2f}× `python -c \"import typer, "
-              f"pluggy\"` ({_s(st['baseline'])}); heavy modules imported: --help "
+              f"pluggy\"` ({_s(st['baseline'])}){_typer_app(st)}; heavy modules imported: --help "
               f"{', '.join(st['help_imports']) or 'none'}, ops list {', '.join(st['ops_list_imports']) or 'none'}.",
               "", f"![time against corpus size](../bench/results/{plot_name})"]
     return "\n".join(lines)
+
+
+def _typer_app(st: dict[str, Any]) -> str:
+    """What a minimal Typer app costs in the same run, for scale."""
+    if "typer_help" not in st:
+        return ""
+    return (f"; a two-command Typer app takes {_s(st['typer_help'])} for `--help` "
+            f"({st['typer_help'] / st['baseline']:.2f}×) and {_s(st['typer_command'])} to run a command "
+            f"with two options ({st['typer_command'] / st['baseline']:.2f}×)")
 
 
 def write(results: dict[str, Any], png: Path, markdown: Path) -> None:

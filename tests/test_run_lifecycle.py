@@ -47,7 +47,7 @@ def test_ctrl_c_stops_a_run_at_once_and_reverts_its_commits(setup):
     out, err = process.communicate(timeout=30)
     assert time.monotonic() - began < 5
     assert process.returncode == 130, err
-    assert "Traceback" not in err and "Interrupted:" in err
+    assert "Traceback" not in err and "Interrupted:" in err, err
     assert len([line for line in err.splitlines() if line.strip()]) <= 2, err
     assert "reverted 1 commit(s)" in err and out == ""
     wait_for(lambda: not [pid for pid in workers if alive(pid)], timeout=5)  # no worker left behind

@@ -42,6 +42,9 @@ def _ignore_sigint() -> None:
     """Pool initializer: a worker leaves Ctrl-C to the main process, and its BLAS one thread
     (set here, before the worker imports numpy, so the main process keeps its own threads)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from .spawn import unblock_sigint
+
+    unblock_sigint()  # blocked since the worker started (spawn.QuietStartProcess); ignored now
     for key, value in THREAD_ENV.items():
         os.environ.setdefault(key, value)
     _die_with_parent()
@@ -80,12 +83,12 @@ def process_pool() -> Executor:
         if count == 1:
             _processes = thread_pool()
         else:
-            import multiprocessing
+            from .spawn import QuietSpawnContext
 
             for key, value in MALLOC_ENV.items():  # read by glibc at the workers' start
                 os.environ.setdefault(key, value)
             _processes = ProcessPoolExecutor(max_workers=count, initializer=_ignore_sigint,
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=QuietSpawnContext())
         _sizes["processes"] = count
     return _processes
 
