@@ -186,9 +186,10 @@ class _Writer:
                         self.inverse.empty_instance_values.append(InstancePropertyKey(prop, key))
                     else:
                         self.inverse.empty_image_values.append(ImagePropertyKey(prop, key))
-            self.db.table(table).upsert_all(
-                ({"property_id": prop, key_field: key, "value": rows.dumps(value)} for key, value in values.items()),
-                pk=("property_id", key_field))
+            self.db.conn.executemany(  # (property_id, key) is the table's primary key
+                f"INSERT INTO {table} (property_id, {key_field}, value) VALUES (?, ?, ?) "
+                f"ON CONFLICT (property_id, {key_field}) DO UPDATE SET value = excluded.value",
+                [(prop, key, rows.dumps(value)) for key, value in values.items()])
 
     def set_value(self, table: str, key_field: str, prop: int, key: Any, value: Any) -> None:
         self.set_values(table, key_field, [(prop, key, value)])
@@ -314,10 +315,33 @@ def _apply_records(db: Database, commit: DbCommit) -> DbCommit:
 
 # -- storage of commits for undo/redo --------------------------------------------------------
 def commit_to_json(commit: DbCommit) -> str:
-    """Serialise a commit (enums by value)."""
-    data = dataclasses.asdict(commit)
+    """Serialise a commit (enums by value). The items' fields are taken as they are, not deep-
+    copied as ``dataclasses.asdict`` does (ten times slower on a commit of 100,000 values);
+    ``json`` walks them, and a dataclass met inside a value is converted on the way."""
+    data: dict[str, Any] = {f.name: getattr(commit, f.name) for f in dataclasses.fields(commit)}
+    for name in COMMIT_LISTS:
+        data[name] = [_flat(item) for item in getattr(commit, name)]
     data["timestamp"] = commit.timestamp.isoformat()
-    return json.dumps(data, default=lambda o: getattr(o, "value", str(o)))
+    return json.dumps(data, default=_json_default)
+
+
+def _flat(item: Any) -> Any:
+    """A commit's list item as a dict of its fields (a dataclass), else as it is."""
+    names = _FIELD_NAMES.get(type(item))
+    if names is None:
+        if not dataclasses.is_dataclass(item) or isinstance(item, type):
+            return item
+        names = _FIELD_NAMES[type(item)] = tuple(f.name for f in dataclasses.fields(item))
+    return {name: getattr(item, name) for name in names}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # the field names of each commit item class
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return getattr(value, "value", str(value))
 
 
 def commit_from_json(text: str) -> DbCommit:

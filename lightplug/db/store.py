@@ -195,9 +195,7 @@ def add_vectors(db: Database, vectors: Iterable[Vector]) -> None:
     from .tx import write
 
     with write(db):
-        db.table("vectors").upsert_all(
-            ({"type_id": v.type_id, "sha1": v.sha1, "data": v.data.tobytes()} for v in vectors),
-            pk=("type_id", "sha1"))
+        put_vector_bytes(db, ((v.type_id, v.sha1, v.data.tobytes()) for v in vectors))
 
 
 def get_vectors(db: Database, type_id: int, sha1s: Sequence[str] | None = None) -> list[Vector]:

@@ -191,3 +191,19 @@ def test_reduced_measures_flag_what_full_size_flags(tmp_path) -> None:
         assert (reduced.width, reduced.height, reduced.mode) == (exact.width, exact.height, exact.mode)
         want = checks.flags(checks.image_scores(exact), checks.DEFAULT_THRESHOLDS)
         assert checks.flags(checks.image_scores(reduced), checks.DEFAULT_THRESHOLDS) == want, name
+
+
+def test_a_larger_shared_decode_is_measured_at_the_quality_size(tmp_path) -> None:
+    """When another plugin makes the host decode larger (dedup: both sides >= 128), the measures
+    are taken on the image halved back to about the size the quality plugin alone gets."""
+    from lightplug.imaging import decode_image
+    from lightplug_quality.plugin import _at_measure_size, measure_reduced_feature
+
+    path = tmp_path / "photo.jpg"
+    photo_like(640, 480).save(path, quality=92)
+    alone, shared = decode_image(str(path), 64), decode_image(str(path), 128)
+    assert alone.native.size == (160, 120) and shared.native.size == (320, 240)
+    assert _at_measure_size(shared.native).size == alone.native.size
+    a, b = measure_reduced_feature([alone, shared])
+    assert list(a[:3]) == list(b[:3]) == [640, 480, 0.0]  # width, height, mode "L"
+    assert abs(a[4] - b[4]) < 0.02 and abs(a[5] - b[5]) < 0.1  # 99th brightness percentile, entropy
