@@ -18,6 +18,9 @@ class QuietStartProcess(SpawnProcess):
     """A spawned process that starts with SIGINT blocked."""
 
     def start(self) -> None:
+        if not hasattr(signal, "pthread_sigmask"):  # not POSIX: started as multiprocessing does
+            super().start()
+            return
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             super().start()
@@ -33,4 +36,5 @@ class QuietSpawnContext(SpawnContext):
 
 def unblock_sigint() -> None:
     """In a worker, after SIGINT is ignored: lift the block it started with."""
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
