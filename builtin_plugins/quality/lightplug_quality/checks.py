@@ -216,25 +216,12 @@ def blur_measures(img: Image.Image, size: tuple[int, int] | None = None) -> tupl
 
 def measure_image(img: Image.Image) -> Measures:
     """Measure one decoded Pillow image (in the mode Pillow opened it, not converted)."""
-    img.load()
-    w, h = img.size
-    p5, p99 = brightness_percentiles(np.asarray(img), (5, 99))
-    blurriness, hist_std = blur_measures(img)
-    return Measures(
-        width=w,
-        height=h,
-        mode=img.mode,
-        brightness_perc_5=p5,
-        brightness_perc_99=p99,
-        entropy=float(img.entropy()),
-        blurriness=blurriness,
-        blurriness_grayscale_std=hist_std,
-    )
+    return measure_reduced(img, img.size)  # at its own size: exactly CleanVision's measures
 
 
 def measure_reduced(img: Image.Image, size: tuple[int, int]) -> Measures:
-    """``measure_image`` of an image decoded at reduced size (JPEG draft mode, ``Image.reduce``)
-    whose full size is ``size``: the same measures on fewer pixels. Width and height are the full
+    """The measures of an image decoded at reduced size (JPEG draft mode, ``Image.reduce``) whose
+    full size is ``size`` (``measure_image`` when ``size`` is its own): the same measures on fewer pixels. Width and height are the full
     ones; the blur measure shrinks to the size CleanVision uses. Flags agree with the full-size
     measures on >= 99.9% of the benchmark's photos (docs/performance.md) at a fraction of the cost.
     """
