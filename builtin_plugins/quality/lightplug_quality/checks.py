@@ -28,6 +28,7 @@ below the threshold.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -98,21 +99,23 @@ def _linear_percentiles(
 ) -> list[float]:
     """NumPy's default ("linear") percentiles from an order-statistic lookup.
 
-    ``order_stat(ranks)`` returns the values at the given 0-based ranks of the sorted data
-    (as float64). Reproduces ``np.percentile`` bit for bit: same virtual index and lerp.
+    ``order_stat(ranks)`` returns the values at the given sorted, distinct 0-based ranks
+    of the sorted data. Reproduces ``np.percentile`` bit for bit: same virtual index and
+    lerp, in Python floats (a few percentiles: cheaper than numpy's small-array calls).
     """
-    q = np.asarray(percentiles, dtype=np.float64) / 100.0
-    virtual = (n - 1) * q
-    lo = np.floor(virtual)
-    gamma = virtual - lo
-    lo_i = lo.astype(np.int64)
-    hi_i = np.minimum(lo_i + 1, n - 1)
-    values = order_stat(np.concatenate([lo_i, hi_i]))
-    a, b = values[: len(q)], values[len(q) :]
-    diff = b - a
-    out = a + diff * gamma
-    out = np.where(gamma >= 0.5, b - diff * (1 - gamma), out)
-    return [float(v) for v in out]
+    plan = []
+    for p in percentiles:
+        virtual = (n - 1) * (p / 100.0)
+        lo = math.floor(virtual)
+        plan.append((lo, min(lo + 1, n - 1), virtual - lo))
+    ranks = sorted({r for lo, hi, _ in plan for r in (lo, hi)})
+    values = dict(zip(ranks, (float(v) for v in order_stat(np.array(ranks, dtype=np.intp)))))
+    out = []
+    for lo, hi, gamma in plan:
+        a, b = values[lo], values[hi]
+        diff = b - a
+        out.append(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma)
+    return out
 
 
 def _int_order_stats(key: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -122,8 +125,7 @@ def _int_order_stats(key: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     Small arrays (an image decoded at reduced size) are partitioned directly: cheaper there.
     """
     if key.size <= _DIRECT_PARTITION:
-        unique = np.unique(ranks)
-        return np.partition(key, unique)[ranks].astype(np.int64)
+        return np.partition(key, np.unique(ranks))[ranks]
     coarse = np.right_shift(key, _KEY_SHIFT, dtype=np.intp)
     cum = np.cumsum(np.bincount(coarse))
     bins = np.searchsorted(cum, ranks, side="right")
@@ -153,7 +155,7 @@ def brightness_percentiles(
         key += rgb[:, 1] * 691
         key += rgb[:, 2] * 68
         return _linear_percentiles(
-            lambda ranks: np.sqrt(_int_order_stats(key, ranks) / 1000.0) / 255,
+            lambda ranks: [math.sqrt(int(k) / 1000.0) / 255 for k in _int_order_stats(key, ranks)],
             key.size,
             percentiles,
         )
@@ -182,33 +184,43 @@ def brightness_percentiles(
 # --------------------------------------------------------------------------- blur
 
 
-def _hist_moments(hist: np.ndarray) -> tuple[float, float]:
+_LEVELS = range(256)
+_SQUARES = [v * v for v in _LEVELS]
+
+
+def _hist_variance(hist: list[int]) -> float:
     """Population variance of the pixel values behind a 256-bin histogram (as ImageStat)."""
-    v = np.arange(hist.size, dtype=np.int64)
-    n = float(hist.sum())
-    s = int((hist * v).sum())
-    s2 = int((hist * v * v).sum())
-    var = (s2 - (s**2.0) / n) / n
-    return var, n
+    n = sum(hist)
+    s = sum(map(operator.mul, hist, _LEVELS))
+    s2 = sum(map(operator.mul, hist, _SQUARES))
+    return (s2 - (s**2.0) / n) / n
+
+
+def _counts_std(hist: list[int]) -> float:
+    """Population standard deviation of the 256 counts of a histogram (``np.std(hist)``),
+    from exact integer sums."""
+    n = sum(hist)
+    return math.sqrt(len(hist) * sum(map(operator.mul, hist, hist)) - n * n) / len(hist)
 
 
 def blur_measures(img: Image.Image, size: tuple[int, int] | None = None) -> tuple[float, float]:
     """``(blurriness, blurriness_grayscale_std)`` as CleanVision computes them.
 
     ``size``: the full size of an image decoded smaller (``measure_reduced``); the image is shrunk
-    to the size CleanVision would shrink the full-size one to.
+    to the size CleanVision would shrink the full-size one to, made grey first when it is RGB
+    (a third of the resampling; the grey levels differ by rounding only).
     """
     w, h = size or img.size
     ratio = max(w, h) / BLUR_MAX_RESOLUTION
-    if ratio > 1:
-        small = img.resize((max(int(w // ratio), 1), max(int(h // ratio), 1)))
+    target = (max(int(w // ratio), 1), max(int(h // ratio), 1))
+    if ratio <= 1:
+        gray = img.convert("L")
+    elif img.size != (w, h) and img.mode in ("RGB", "L"):
+        gray = img.convert("L").resize(target)
     else:
-        small = img
-    gray = small.convert("L")
+        gray = img.resize(target).convert("L")
     edges = gray.filter(ImageFilter.FIND_EDGES)
-    var, _ = _hist_moments(np.asarray(edges.histogram(), dtype=np.int64))
-    hist_std = float(np.std(np.asarray(gray.histogram(), dtype=np.float64)))
-    return math.sqrt(var), hist_std
+    return math.sqrt(_hist_variance(edges.histogram())), _counts_std(gray.histogram())
 
 
 # --------------------------------------------------------------------------- per image
