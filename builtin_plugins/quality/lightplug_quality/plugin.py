@@ -174,10 +174,14 @@ class QualityPlugin(APlugin):
             if sha1 in measured.vectors:
                 scores[sha1] = checks.image_scores(checks.measures_dict(measured.vectors[sha1]))
                 fresh.add(sha1)
-        for sha1 in set(scores) - fresh:  # cached: only check that the files are still there
-            for inst in by_sha1[sha1]:
-                if not os.path.isfile(inst.url):
-                    broken[inst.url] = "file not found"
+        # measures stored at import or scores stored by a run are of the content imported:
+        # files gone or changed on disk since are reported, not scored
+        sizes = {i.sha1: i.file_size for i in await self.project.get_images(list(scores))}
+        for inst in instances:
+            if inst.sha1 in scores and inst.url not in broken:
+                problem = file_problem(inst.url, sizes.get(inst.sha1))
+                if problem:
+                    broken[inst.url] = problem
 
         readable = [i for i in instances if i.sha1 in scores and i.url not in broken]
         size_scores, thresholds["odd_size"] = checks.odd_size_scores(
@@ -188,7 +192,8 @@ class QualityPlugin(APlugin):
 
         await self._write(props, new_props, stored, scores, fresh)
         return self._result(instances, readable, scores, broken, thresholds, ignored, gate,
-                            computed=len(todo), cached=len(by_sha1) - len(todo))
+                            computed=len(todo), cached=len(by_sha1) - len(todo),
+                            decoded=measured.computed)
 
     # ------------------------------------------------------------------------------ storage
 
@@ -240,7 +245,7 @@ class QualityPlugin(APlugin):
     def _result(self, instances: list[Instance], readable: list[Instance],
                 scores: dict[str, dict[str, float]], broken: dict[str, str],
                 thresholds: dict[str, float], ignored: set[str], gate: bool,
-                computed: int, cached: int) -> ActionResult:
+                computed: int, cached: int, decoded: int) -> ActionResult:
         groups: list[Group] = []
         counts: dict[str, int] = {}
         n = max(1, len(readable))
@@ -263,22 +268,35 @@ class QualityPlugin(APlugin):
             groups.append(Group(
                 ids=bad, name=f"{UNREADABLE} ({len(bad)})",
                 scores=ScoreList(values=[0.0] * len(bad), min=0.0, max=1.0,
-                                 description="files that cannot be decoded"),
+                                 description="files that cannot be decoded, are gone or "
+                                             "changed since import"),
                 score=Score(value=len(bad) / max(1, len(instances)), min=0.0, max=1.0,
                             max_is_best=False, description="share of files that are unreadable")))
         found = {k: v for k, v in counts.items() if v}
         summary = ", ".join(f"{v} {k}" for k, v in found.items()) or "no issue"
-        message = (f"{len(instances)} image(s) checked ({computed} measured, {cached} from "
-                   f"stored scores): {summary}")
+        message = (f"{len(instances)} image(s) checked ({computed} measured, {decoded} of them "
+                   f"decoded now; {cached} from stored scores): {summary}")
         notifs = [Notif(NotifType.INFO, name="image quality", message=message,
                         data={"unreadable": broken} if broken else None)]
         if gate and found:
             notifs.insert(0, Notif(NotifType.ERROR, name="quality gate failed",
                                    message=f"quality gate failed: {summary}"))
-        value = {"images": len(instances), "measured": computed, "cached": cached,
+        value = {"images": len(instances), "measured": computed, "decoded": decoded, "cached": cached,
                  "issues": counts, "thresholds": {k: v for k, v in thresholds.items()
                                                   if k not in ignored}}
         return ActionResult(groups=groups, notifs=notifs, value=value)
+
+
+def file_problem(path: str, recorded_size: int | None) -> str | None:
+    """Why the file at ``path`` no longer holds the content imported (gone, or another size)."""
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return "file not found"
+    if recorded_size and size != recorded_size:
+        return (f"changed on disk since import ({size} bytes, {recorded_size} when imported): "
+                "its stored measures are of the old content")
+    return None
 
 
 def parse_ignore(text: str) -> tuple[set[str], list[str]]:

@@ -8,9 +8,11 @@ from pydantic import BaseModel
 class QualityParams(BaseModel):
     """Persisted per project."""
 
-    measure_on_import: bool = False
-    """Measure images at import, on the pixels the host decodes once for every plugin (with
-    ``full_resolution``, that decode is then at full size for all of them: much slower)."""
+    measure_on_import: bool = True
+    """Measure images at import, on the pixels the host decodes once for every plugin, so
+    ``find_issues`` reads no image (with ``full_resolution``, that decode is then at full size
+    for all of them: much slower). Off: the import costs ~0.5 ms less per image, and
+    ``find_issues`` decodes the images it has no measures for."""
 
     full_resolution: bool = False
     """Measure every image at full resolution, exactly as CleanVision does (3-7x slower). Off:

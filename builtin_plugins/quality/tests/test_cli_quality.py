@@ -35,6 +35,7 @@ def test_finds_each_issue_type(cli, dataset) -> None:
     n = len(list(folder.iterdir()))
     assert out["value"]["images"] == n
     assert out["value"]["measured"] == n - 1  # dark_copy.jpg has the same sha1 as dark.jpg
+    assert out["value"]["decoded"] == 0  # measured at import, on its one decode
     for g in out["groups"]:
         values = g["scores"]["values"]
         assert len(values) == len(g["ids"]) and values == sorted(values)
@@ -143,6 +144,9 @@ def test_unreadable_files(cli, dataset, tmp_path) -> None:
     out = c.find()
     got = members(c, out)
     assert got["unreadable"] == {"photo_03.jpg", "photo_04.jpg"}
+    reasons = {Path(k).name: v for k, v in out["notifs"][-1]["data"]["unreadable"].items()}
+    assert reasons["photo_04.jpg"] == "file not found"
+    assert reasons["photo_03.jpg"].startswith("changed on disk since import (")
     assert all("photo_03.jpg" not in v for k, v in got.items() if k != "unreadable")
     assert c.find("--fail-on-issues", "--ignore", "dark,light,odd_aspect_ratio,blurry,"
                   "grayscale,odd_size", code=1)["value"]["issues"]["unreadable"] == 2
@@ -173,13 +177,23 @@ def test_full_resolution_measures_exactly_as_cleanvision(cli, dataset) -> None:
 
 
 def test_measure_on_import_shares_the_import_decode(cli, dataset) -> None:
-    """With measure_on_import=true the import stores the measures (on its one reduced decode);
-    find_issues then reads them and flags the same images."""
+    """By default the import stores the measures (on its one reduced decode) and find_issues
+    reads them; with measure_on_import=false the import stores none and find_issues measures."""
     folder, expected = dataset
-    c = cli()
-    assert c("plugins", "config", "quality", "measure_on_import=true").exit_code == 0
-    assert c("import", str(folder)).exit_code == 0
-    types = [t for t in c.json("status")["vector_types"] if t["source"] == "quality"]
-    distinct = len({r["sha1"] for r in c.json("images", "list")})
-    assert [(t["params"]["size"], t["vectors"]) for t in types] == [(64, distinct)]
-    assert members(c, c.find()) == expected
+    distinct = None
+    for setting, at_import in ((None, True), ("measure_on_import=false", False)):
+        c = cli()
+        if setting:
+            assert c("plugins", "config", "quality", setting).exit_code == 0
+        assert c("import", str(folder)).exit_code == 0
+        distinct = len({r["sha1"] for r in c.json("images", "list")})
+
+        def stored() -> list[tuple[int, int]]:
+            types = [t for t in c.json("status")["vector_types"] if t["source"] == "quality"]
+            return [(t["params"]["size"], t["vectors"]) for t in types]
+
+        assert stored() == ([(64, distinct)] if at_import else [])
+        out = c.find()
+        assert members(c, out) == expected
+        assert out["value"]["decoded"] == (0 if at_import else distinct)
+        assert stored() == [(64, distinct)]

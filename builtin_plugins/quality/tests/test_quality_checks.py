@@ -84,6 +84,15 @@ def test_int_order_stats_is_sorting() -> None:
     assert list(checks._int_order_stats(key, ranks)) == list(np.sort(key)[ranks])
 
 
+@pytest.mark.parametrize("ranks", [[0], [4], [0, 1, 2, 3, 4], [1, 2], [3, 4], [0, 4], [2, 2, 0]])
+def test_partitioned_is_sorting(ranks: list[int]) -> None:
+    values = np.array([7, 3, 3, 9, 1], dtype=np.int32)
+    assert list(checks._partitioned(values, np.array(ranks))) == list(np.sort(values)[ranks])
+    big = RNG.integers(0, 1000, 20_000).astype(np.int32)
+    ranks_big = [999, 1000, 19_798, 19_799, 19_999]
+    assert list(checks._partitioned(big, np.array(ranks_big))) == list(np.sort(big)[ranks_big])
+
+
 @pytest.mark.parametrize("mode", ["RGB", "RGBA", "L", "P", "1"])
 @pytest.mark.parametrize("size", [(40, 30), (300, 200), (97, 641)])
 def test_blur_measures_match_cleanvision(mode: str, size: tuple[int, int]) -> None:
