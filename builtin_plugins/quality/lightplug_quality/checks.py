@@ -251,7 +251,7 @@ def measure_reduced(img: Image.Image, size: tuple[int, int]) -> Measures:
     """The measures of an image decoded at reduced size (JPEG draft mode, ``Image.reduce``) whose
     full size is ``size`` (``measure_image`` when ``size`` is its own): the same measures on fewer pixels. Width and height are the full
     ones; the blur measure shrinks to the size CleanVision uses. Flags agree with the full-size
-    measures on >= 99.9% of the benchmark's photos (docs/performance.md) at a fraction of the cost.
+    measures on >= 99.88% of the benchmark's photos (docs/performance.md) at a fraction of the cost.
     """
     img.load()
     p5, p99 = brightness_percentiles(np.asarray(img), (5, 99))

@@ -17,5 +17,5 @@ class QualityParams(BaseModel):
     full_resolution: bool = False
     """Measure every image at full resolution, exactly as CleanVision does (3-7x slower). Off:
     images are decoded at reduced size (both sides >= 64 px; JPEG draft mode), whose flags agree
-    with the full-size ones on >= 99.9% of the benchmark's photos. Scores already stored are
+    with the full-size ones on >= 99.88% of the benchmark's photos. Scores already stored are
     kept: run ``find_issues --recompute`` after changing this."""
