@@ -20,7 +20,12 @@ $(STAMP): $(BIN)/python pyproject.toml $(wildcard builtin_plugins/*/pyproject.to
 	for p in $(PLUGINS); do $(BIN)/pip install -q --no-build-isolation -e $$p || exit 1; done
 	touch $@
 
+# byte-compile the source tree as pip does for a regular install: editable installs run from it, and
+# with PYTHONDONTWRITEBYTECODE set every command would compile lightplug's modules again (~0.1-0.2 s)
+BYTECODE := lightplug $(wildcard builtin_plugins/*/lightplug_*)
+
 setup: $(STAMP)
+	@$(BIN)/python -m compileall -q $(BYTECODE)
 
 # the demo's set-up installs quietly: with the recipes' -q, pip shows errors only (no DEPRECATION or [notice] lines)
 demo: export PIP_QUIET := 1
