@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import enum
 import pathlib
@@ -98,22 +99,25 @@ def find(specs: list[ActionSpec], name: str) -> ActionSpec:
                        "See `lightplug ops list` for what is available.")
 
 
+_PLAIN = frozenset({bool, int, float, str, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """``value`` made JSON-safe: numpy, enums, paths, dataclasses and sets converted."""
-    import dataclasses
-
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, enum.Enum):
         return jsonable(value.value)
     if isinstance(value, pathlib.PurePath):
         return str(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
+        if all(type(v) in _PLAIN for v in value):  # ids, scores, names: no call per item
+            return list(value)
         return [jsonable(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if hasattr(value, "tolist"):
         return value.tolist()
     if hasattr(value, "model_dump"):

@@ -116,3 +116,16 @@ def test_image_infos_are_readable(api, sample_dir):
     infos = project.run(iface.get_images())
     one = project.run(iface.get_images([infos[0].sha1]))
     assert one == [infos[0]] and one[0].file_size > 0 and one[0].format in {"JPEG", "PNG"}
+
+
+def test_instance_rows_read_as_tuples_keep_the_field_order() -> None:
+    """``rows.instances_from`` builds ``Instance`` positionally from ``INSTANCE_COLUMNS``."""
+    import dataclasses
+
+    from lightplug.db import rows
+    from lightplug.models import Instance
+
+    columns = [c.strip() for c in rows.INSTANCE_COLUMNS.split(",")]
+    assert columns == [f.name for f in dataclasses.fields(Instance)]
+    row = (7, 2, "a%25b.jpg", ".jpg", "f" * 40, "/x/a%25b.jpg", None, 480, None)
+    assert rows.instances_from([row]) == [rows.instance(dict(zip(columns, row)))]

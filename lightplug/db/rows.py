@@ -40,6 +40,17 @@ def instance(row: dict) -> Instance:
     )
 
 
+#: the columns ``instances_from`` reads, in the order of its tuples
+INSTANCE_COLUMNS = "id, folder_id, name, extension, sha1, url, width, height, ahash"
+
+
+def instances_from(tuples: Any) -> list[Instance]:
+    """``instance`` for plain ``INSTANCE_COLUMNS`` tuples (a cursor): no dict per row."""
+    decode = paths.decode
+    return [Instance(i, f, decode(n), decode(e) if e else e, s, decode(u), w or 0, h or 0, a or "")
+            for i, f, n, e, s, u, w, h, a in tuples]  # positional: the field order of Instance
+
+
 def property_(row: dict) -> Property:
     return Property(id=row["id"], name=row["name"], type=row["type"], mode=row["mode"],
                     property_group_id=row["property_group_id"])

@@ -117,12 +117,13 @@ def add_instances(db: Database, instances: list[Instance]) -> list[Instance]:
 def get_instances(db: Database, ids: Sequence[int] | None = None,
                   sha1s: Sequence[str] | None = None) -> list[Instance]:
     """Instances whose id is in ``ids`` or sha1 in ``sha1s``; all of them with no filter."""
+    select = f"select {rows.INSTANCE_COLUMNS} from instances"
     if ids is None and sha1s is None:
-        return [instance(r) for r in db.query("select * from instances order by id")]
+        return rows.instances_from(db.execute(select + " order by id"))
     found: dict[int, Instance] = {}
     for column, values in (("id", ids), ("sha1", sha1s)):
-        if values is not None:
-            for inst in select_where_in(db, "instances", column, values, instance):
+        for part in chunked(list(values)) if values is not None else ():
+            for inst in rows.instances_from(db.execute(f"{select} where {_in(column, part)}", list(part))):
                 found[inst.id] = inst
     return [found[k] for k in sorted(found)]
 

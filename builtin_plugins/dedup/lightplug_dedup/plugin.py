@@ -60,8 +60,11 @@ def _by_sha1(instances: list[Instance]) -> dict[str, list[Instance]]:
     from .names import original_first
 
     out: dict[str, list[Instance]] = {}
-    for inst in sorted(instances, key=lambda i: original_first(i.url, i.id)):
+    for inst in instances:
         out.setdefault(inst.sha1, []).append(inst)
+    for copies in out.values():
+        if len(copies) > 1:
+            copies.sort(key=lambda i: original_first(i.url, i.id))
     return out
 
 
@@ -160,7 +163,10 @@ class DedupPlugin(APlugin):
             i, j = feats.index[pi], feats.index[pj]
             hashed = feats.hashed
             unreadable = [by_sha1[sha1s[k]][0] for k in feats.unreadable]
-        priority = report.keep_priority([by_sha1[s][0] for s in sha1s])
+        # which image a group keeps: ranked among the images in pairs only (no stat of the others)
+        paired = np.unique(np.concatenate([i, j]))
+        priority = np.zeros(len(sha1s), dtype=np.int64)
+        priority[paired] = report.keep_priority([by_sha1[sha1s[k]][0] for k in paired.tolist()])
         stars = grouping.star_groups(len(sha1s), i, j, d, priority)
         return report.build_groups(by_sha1, stars), hashed, unreadable
 
