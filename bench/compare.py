@@ -43,9 +43,9 @@ import hash_scale  # noqa: E402
 import ours  # noqa: E402
 import peers  # noqa: E402
 import report  # noqa: E402
+from lightplug_dedup.plugin import DECODE_SIZE as FEATURE_DECODE_SIZE  # noqa: E402 - the largest feature size
 from paths import OUT, corpus  # noqa: E402
 
-FEATURE_DECODE_SIZE = 128  # the size the built-in features make the import decode at (dedup's DECODE_SIZE)
 MODES = {
     "quick": {"sizes": [300], "seed": 1, "repeats": 2, "accuracy_seeds": [], "hashes": [10_000, 100_000, 1_000_000],
               "hashes_unstored": [], "extra_seed": 2, "startup_repeat": 5},

@@ -33,15 +33,12 @@ def folder(row: dict) -> Folder:
 
 def instance(row: dict) -> Instance:
     """An ``instances`` row as an ``Instance`` with its real path (``url``), name and extension."""
-    return Instance(
-        id=row["id"], folder_id=row["folder_id"], name=paths.decode(row["name"]),
-        extension=paths.decode(row["extension"]) if row["extension"] else row["extension"], sha1=row["sha1"],
-        url=paths.decode(row["url"]), width=row["width"] or 0, height=row["height"] or 0, ahash=row["ahash"] or "",
-    )
+    return instances_from([tuple(row[c] for c in _INSTANCE_FIELDS)])[0]
 
 
 #: the columns ``instances_from`` reads, in the order of its tuples
 INSTANCE_COLUMNS = "id, folder_id, name, extension, sha1, url, width, height, ahash"
+_INSTANCE_FIELDS = tuple(c.strip() for c in INSTANCE_COLUMNS.split(","))
 
 
 def instances_from(tuples: Any) -> list[Instance]:
