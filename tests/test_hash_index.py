@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lightplug.compute.hamming import HammingIndex, best_parts, chunk_plan, pairs_within
+from lightplug.compute.hamming import HammingIndex, best_parts, chunk_plan, pairs_within, stable_order
 
 
 def planted(n: int, seed: int) -> np.ndarray:
@@ -69,3 +69,10 @@ def test_chunk_plan_covers_the_bits_and_the_radius() -> None:
             assert sum(rho + 1 for _, _, rho in plan) == radius + 1
     assert best_parts(1_000_000, 1_000_000, 4) == 3  # the 1M benchmark's plan: 3 chunks of ~21 bits
     assert best_parts(10, 10, 4) is None  # a handful of codes: brute force
+
+
+@pytest.mark.parametrize(("n", "bits"), [(0, 8), (1, 21), (2, 3), (1000, 4), (50_000, 21), (3000, 60), (3000, 64)])
+def test_stable_order_is_numpys_stable_argsort(n: int, bits: int) -> None:
+    rng = np.random.default_rng(n + bits)
+    values = rng.integers(0, 1 << min(bits, 63), n, dtype=np.uint64)  # few bits: many equal values
+    assert np.array_equal(stable_order(values, bits), np.argsort(values, kind="stable"))

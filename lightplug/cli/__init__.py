@@ -10,12 +10,12 @@ from typing import Optional
 
 import typer
 
-from .common import EXIT_BUSY, state
+from .common import EXIT_BUSY, HELP_MARKUP, state
 from .interrupt import EXIT_INTERRUPTED
 
 app = typer.Typer(
-    name="lightplug", no_args_is_help=True, add_completion=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    name="lightplug", no_args_is_help=True, add_completion=True, rich_markup_mode=HELP_MARKUP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     help="A headless plugin host for image-dataset work: import images, run plugin operators.",
 )
 

@@ -25,6 +25,12 @@ EXIT_USAGE = 2  # unknown operator, bad or missing parameter, no project
 EXIT_STORAGE = 74  # the project cannot be written: read-only or disk full (EX_IOERR)
 EXIT_BUSY = 75  # the database stayed locked by another process longer than the busy timeout (EX_TEMPFAIL)
 
+# Help and usage errors in Click's plain format, as llm, datasette and sqlite-utils print them:
+# Typer's rich help imports rich's markdown, syntax and traceback modules (~90 ms, as long as
+# `import typer, pluggy` itself) on every `--help`, usage error and TAB of shell completion.
+# Sub-apps added with `add_typer` inherit the top app's mode; apps built alone must pass it.
+HELP_MARKUP = None
+
 
 @dataclass
 class State:

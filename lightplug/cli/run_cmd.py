@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from ..specs import ActionSpec, selection_decls
 from . import params as P
-from .common import EXIT_FAILED, EXIT_OK, esc, fail, open_project, print_json, state, stderr
+from .common import EXIT_FAILED, EXIT_OK, HELP_MARKUP, fail, open_project, print_json, state, stderr
 from .interrupt import interrupted
 
 
@@ -63,7 +63,7 @@ app = typer.Typer(cls=OperatorGroup, no_args_is_help=True,
 
 def build_command(spec: ActionSpec) -> Any:
     """A Typer command for ``spec``: one option per parameter plus selection and output options."""
-    sub = typer.Typer(add_completion=False)
+    sub = typer.Typer(add_completion=False, rich_markup_mode=HELP_MARKUP)
     options: list[tuple[str, Any]] = []
     signature = [
         inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)]
@@ -72,7 +72,7 @@ def build_command(spec: ActionSpec) -> Any:
             continue  # reachable through --param only
         ident = f"p{i}"
         decls = [f"{p.option}/--no-{p.option[2:]}"] if p.kind == "bool" else [p.option]
-        help_text = esc(p.description) + (f" \\[default: {esc(repr(p.as_json()['default']))}]"
+        help_text = p.description + (f" [default: {p.as_json()['default']!r}]"
                                           if p.default is not None else "")
         signature.append(inspect.Parameter(ident, inspect.Parameter.KEYWORD_ONLY, annotation=P.annotation(p),
                                            default=typer.Option(None, *decls, help=help_text,
@@ -118,7 +118,7 @@ def build_command(spec: ActionSpec) -> Any:
         run(ctx, spec, by_ident, kwargs)
 
     command.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
-    command.__doc__ = esc(spec.description or spec.qualified)  # Typer reads help as rich markup
+    command.__doc__ = spec.description or spec.qualified
     sub.command(spec.qualified)(command)
     return typer.main.get_command(sub)
 

@@ -94,6 +94,24 @@ def _masks(bits: int, rho: int) -> Any:
     return masks
 
 
+def stable_order(values: Any, bits: int) -> Any:
+    """``np.argsort(values, kind="stable")`` for values of ``bits`` bits, ~5x faster.
+
+    numpy's stable sort of 64-bit integers is a merge sort; its default sort is vectorised. With
+    each value's index in the low bits the keys are distinct, so the default sort gives the
+    stable order; values too wide to leave room for the index fall back to the merge sort.
+    """
+    np = _np()
+    index_bits = max(1, (len(values) - 1).bit_length())
+    if bits + index_bits > BITS:
+        return np.argsort(values, kind="stable")
+    keys = values.astype(np.uint64)
+    keys <<= np.uint64(index_bits)
+    keys |= np.arange(len(values), dtype=np.uint64)
+    keys.sort()
+    return (keys & np.uint64((1 << index_bits) - 1)).astype(np.intp)
+
+
 class _Chunk:
     """The codes sorted by one chunk, with where each chunk value starts."""
 
@@ -102,13 +120,15 @@ class _Chunk:
         self.shift, self.bits, self.rho = shift, bits, rho
         self.mask = np.uint64((1 << bits) - 1)
         values = (codes >> np.uint64(shift)) & self.mask
-        self.order = np.argsort(values, kind="stable")
+        self.order = stable_order(values, bits)
         self.sorted = values[self.order]
         self.table = None
         if bits <= TABLE_BITS:
-            counts = np.bincount(values.astype(np.int64), minlength=1 << bits)
+            counts = np.bincount(values.astype(np.intp), minlength=1 << bits)
             kind = np.int32 if len(codes) < 2 ** 31 else np.int64
-            self.table = np.concatenate([[0], np.cumsum(counts)]).astype(kind)
+            self.table = np.empty(len(counts) + 1, dtype=kind)
+            self.table[0] = 0
+            np.cumsum(counts, dtype=kind, out=self.table[1:])
 
     def value(self, codes: Any) -> Any:
         np = _np()

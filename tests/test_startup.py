@@ -1,0 +1,63 @@
+"""What the commands paid on every call import: no numpy or Pillow for ``--help``, usage errors and a
+warm ``ops list``, and no rich help machinery (its markdown and syntax modules) for help and errors.
+
+Each case is the installed console script in a fresh process with ``PYTHONPROFILEIMPORTTIME``
+(``-X importtime``), with every installed plugin (the built-in ones in the project's venv).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from installed_cli import LIGHTPLUG
+
+HEAVY = {"numpy", "PIL"}
+RICH_HELP = {"typer.rich_utils", "rich.markdown", "rich.syntax", "markdown_it", "pygments"}
+
+
+def imported(*args: str, cwd: Path, cache: Path) -> tuple[subprocess.CompletedProcess, set[str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LIGHTPLUG")}
+    env.update(LIGHTPLUG_CACHE_DIR=str(cache), PYTHONPROFILEIMPORTTIME="1")
+    done = subprocess.run([str(LIGHTPLUG), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    return done, names
+
+
+def tops(names: set[str]) -> set[str]:
+    return {n.split(".")[0] for n in names}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    subprocess.run([str(LIGHTPLUG), "init", str(tmp_path / "p")], check=True,
+                   capture_output=True, env={**os.environ, "LIGHTPLUG_CACHE_DIR": str(tmp_path / "cache")})
+    return tmp_path / "p"
+
+
+def test_help_and_usage_errors_import_neither_numpy_nor_rich_help(tmp_path: Path) -> None:
+    done, names = imported("--help", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 0 and "Usage: lightplug [OPTIONS] COMMAND" in done.stdout
+    assert "Commands:" in done.stdout and "import" in done.stdout
+    assert not tops(names) & HEAVY and not names & RICH_HELP, sorted(names & (HEAVY | RICH_HELP))
+
+    done, names = imported("imprt", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 2
+    assert "Error: No such command 'imprt'." in done.stderr and "Try 'lightplug -h' for help." in done.stderr
+    assert not tops(names) & HEAVY and not names & RICH_HELP
+
+    done, names = imported("import", "--no-such-option", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 2 and "No such option: --no-such-option" in done.stderr
+    assert not tops(names) & HEAVY and not names & RICH_HELP
+
+
+def test_warm_ops_list_imports_no_plugin_and_no_numpy(project: Path, tmp_path: Path) -> None:
+    cold, _ = imported("ops", "list", cwd=project, cache=tmp_path / "cache")  # fills the metadata cache
+    assert cold.returncode == 0, cold.stderr
+    warm, names = imported("ops", "list", cwd=project, cache=tmp_path / "cache")
+    assert warm.returncode == 0 and warm.stdout == cold.stdout
+    assert "dedup.find_duplicates" in warm.stdout  # the built-in plugins are listed from the cache
+    assert not tops(names) & HEAVY and not {n for n in names if n.startswith("lightplug_")}, sorted(names)
