@@ -145,9 +145,9 @@ def _prune(keep: Path) -> None:
 
 # -- per project: actions of units (Panoptic-style classes) -------------------------------------------
 def _settings(project: Project, name: str) -> Any:
-    from .db import store
+    from .db import settings
 
-    return _jsonable(store.plugin_setting(project.db, name)["params"])
+    return _jsonable(settings.plugin_setting(project.conn, name)["params"])
 
 
 def class_entry(project: Project, name: str, plugin: str) -> dict[str, Any]:

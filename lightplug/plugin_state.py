@@ -14,12 +14,12 @@ def disabled_by(project: Project | None, name: str) -> str | None:
     ``name`` is an entry-point name or ``<plugin>.<Class>``; a class is off when it or its
     plugin (the part before the first dot) was disabled.
     """
-    from .db import store
+    from .db import settings
 
     if project is None:
         return None
     for candidate in ([name.split(".")[0], name] if "." in name else [name]):
-        if not store.plugin_setting(project.db, candidate)["enabled"]:
+        if not settings.plugin_setting(project.conn, candidate)["enabled"]:
             return candidate
     return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import os
 import shutil
@@ -116,19 +117,21 @@ class Project:
     """An open project: its database, work queue, events and the plugin units started in it."""
 
     def __init__(self, root: Path) -> None:
-        from .db.compat import check_not_newer
-        from .db.schema import migrate
-        from .db.tx import connect
+        from .db.compat import check_not_newer, schema_is_current
+        from .db.tx import connect_raw
 
         self.root = Path(root)
         self.dir = self.root / PROJECT_DIR
-        self.db: Database = connect(self.dir / DB_NAME)
-        try:
-            check_not_newer(self.db)
-        except Exception:
-            self.db.close()
-            raise
-        migrate(self.db)
+        self.conn = connect_raw(self.dir / DB_NAME)  # `db` wraps it when first asked for
+        if not schema_is_current(self.conn):
+            from .db.schema import migrate
+
+            try:
+                check_not_newer(self.db)
+                migrate(self.db)
+            except BaseException:
+                self.conn.close()
+                raise
         self.collection_id = COLLECTION_ID
         self.tasks = WorkQueue()
         self.events = Events()
@@ -140,6 +143,13 @@ class Project:
         self._temp_id = 0
         self.current_run_id: int | None = None  # set while a run executes (its writes are tagged)
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @functools.cached_property
+    def db(self) -> Database:
+        """The project database as a ``sqlite_utils.Database`` (over ``conn``; imports sqlite-utils)."""
+        from .db import database
+
+        return database(self.conn)
 
     # -- helpers --------------------------------------------------------------------------
     def next_temp_id(self) -> int:
@@ -275,7 +285,7 @@ class Project:
         if self._loop is not None:
             self._loop.close()
             self._loop = None
-        self.db.close()
+        self.conn.close()
 
 
 async def _maybe_await(value: Any) -> Any:

@@ -91,8 +91,9 @@ def _commands() -> list[tuple[str, object]]:
             out.append((" ".join(path), command))
         if path and path[-1] in DYNAMIC:
             return
-        for name, sub in (getattr(command, "commands", None) or {}).items():
-            walk(sub, [*path, name])
+        if hasattr(command, "list_commands"):  # a group (the top one builds its commands when asked)
+            for name in command.list_commands(None):
+                walk(command.get_command(None, name), [*path, name])
 
     walk(typer.main.get_command(app), [])
     return out

@@ -1,5 +1,6 @@
 """What the commands paid on every call import: no numpy or Pillow for ``--help``, usage errors and a
-warm ``ops list``, and no rich help machinery (its markdown and syntax modules) for help and errors.
+warm ``ops list``, no rich help machinery (its markdown and syntax modules) for help and errors,
+and no sqlite-utils for opening an up-to-date project.
 
 Each case is the installed console script in a fresh process with ``PYTHONPROFILEIMPORTTIME``
 (``-X importtime``), with every installed plugin (the built-in ones in the project's venv).
@@ -46,7 +47,8 @@ def test_help_and_usage_errors_import_neither_numpy_nor_rich_help(tmp_path: Path
 
     done, names = imported("imprt", cwd=tmp_path, cache=tmp_path / "cache")
     assert done.returncode == 2
-    assert "Error: No such command 'imprt'." in done.stderr and "Try 'lightplug -h' for help." in done.stderr
+    assert "Error: No such command 'imprt'. Did you mean 'import'?" in done.stderr
+    assert "Try 'lightplug -h' for help." in done.stderr
     assert not tops(names) & HEAVY and not names & RICH_HELP
 
     done, names = imported("import", "--no-such-option", cwd=tmp_path, cache=tmp_path / "cache")
@@ -61,3 +63,27 @@ def test_warm_ops_list_imports_no_plugin_and_no_numpy(project: Path, tmp_path: P
     assert warm.returncode == 0 and warm.stdout == cold.stdout
     assert "dedup.find_duplicates" in warm.stdout  # the built-in plugins are listed from the cache
     assert not tops(names) & HEAVY and not {n for n in names if n.startswith("lightplug_")}, sorted(names)
+    # an up-to-date project opens on plain sqlite3: sqlite-utils (~70 ms) is for commands that write
+    assert "sqlite_utils" not in tops(names) and "lightplug.models" not in names
+
+
+def test_schema_steps_name_the_migrations() -> None:
+    from lightplug.db.compat import SCHEMA_STEPS
+    from lightplug.db.schema import migrations
+
+    assert tuple(m.name for m in migrations._migrations) == SCHEMA_STEPS
+
+
+def test_help_lists_each_command_by_the_help_it_has_when_built() -> None:
+    """``lightplug --help`` shows stand-ins made from the docstrings; they must say what the
+    real commands say."""
+    from typer.core import TyperCommand
+
+    from lightplug.cli.commands import COMMANDS, build, help_text, target
+
+    for name, where in COMMANDS.items():
+        stand_in = TyperCommand(name, help=help_text(target(where)))
+        real = build(name, where)
+        assert real.name == name
+        for limit in (30, 60, 200):
+            assert stand_in.get_short_help_str(limit) == real.get_short_help_str(limit), name

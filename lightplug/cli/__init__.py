@@ -10,10 +10,13 @@ from typing import Optional
 
 import typer
 
+from .commands import LazyCommands
 from .common import EXIT_BUSY, HELP_MARKUP, state
 from .interrupt import EXIT_INTERRUPTED
 
+# the commands are listed in .commands.COMMANDS and built when used
 app = typer.Typer(
+    cls=LazyCommands,
     name="lightplug", no_args_is_help=True, add_completion=True, rich_markup_mode=HELP_MARKUP,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     help="A headless plugin host for image-dataset work: import images, run plugin operators.",
@@ -47,41 +50,6 @@ def main_callback(
     state(ctx).project_option = project
     set_output(ctx, quiet, verbose)
 
-
-
-def _register() -> None:
-    from . import data_cmds, history_cmds, ops_cmds, plugins_cmds, project_cmds, run_cmd, show_cmds
-
-    app.command("init")(project_cmds.init)
-    app.command("import")(project_cmds.import_)
-    app.command("remove-folder")(project_cmds.remove_folder)
-    from . import files_cmds
-
-    app.command("relink")(files_cmds.relink)
-    app.command("prune")(files_cmds.prune)
-    data_cmds.apps["images"].command("move")(files_cmds.move)
-    data_cmds.apps["images"].command("trash")(files_cmds.trash)
-    data_cmds.apps["images"].command("empty-trash")(files_cmds.empty_trash)
-    app.add_typer(plugins_cmds.app, name="plugins")
-    app.add_typer(ops_cmds.app, name="ops")
-    app.add_typer(run_cmd.app, name="run")
-    app.command("undo")(history_cmds.undo)
-    app.command("redo")(history_cmds.redo)
-    app.command("history")(history_cmds.history)
-    app.add_typer(history_cmds.runs_app, name="runs")
-    app.command("show")(show_cmds.show)
-    app.command("report")(show_cmds.report)
-    app.command("status")(show_cmds.status)
-    app.add_typer(show_cmds.maps_app, name="maps")
-    for name, sub in data_cmds.apps.items():
-        app.add_typer(sub, name=name)
-    from . import annotation_cmds
-
-    app.add_typer(annotation_cmds.annotations_app, name="annotations")
-    app.add_typer(annotation_cmds.captions_app, name="captions")
-
-
-_register()
 
 
 def main() -> None:

@@ -111,3 +111,4 @@ def _make(noun: str) -> typer.Typer:
 
 
 apps = {name: _make(name) for name in ("images", "tags", "properties", "vectors")}
+tags_app, properties_app, vectors_app = apps["tags"], apps["properties"], apps["vectors"]

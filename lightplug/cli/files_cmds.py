@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import typer
 
+from . import data_cmds
 from .common import EXIT_FAILED, EXIT_OK, esc, fail, open_project, print_json, stderr, stdout
 
 SHOWN = 20  # skipped images named one by one on stderr
@@ -198,3 +199,9 @@ def _listing(images: list[dict[str, Any]], as_json: bool, data: dict[str, Any]) 
     out = stdout()
     for image in images:
         out.print(f"{image['id']}  {esc(image['path'])}", soft_wrap=True, highlight=False)
+
+
+images_app = data_cmds.apps["images"]  # `lightplug images`: the listing, and moving images
+images_app.command("move")(move)
+images_app.command("trash")(trash)
+images_app.command("empty-trash")(empty_trash)

@@ -1,17 +1,23 @@
 """The project database: schema migrations, reads and writes, commits with undo.
 
-Every runtime import of sqlite-utils in lightplug goes through this package, so it is imported
-here first, by ``lean_import()``: sqlite-utils imports numpy and pandas when they are installed,
-only to name their scalar types in ``COLUMN_TYPE_MAPPING`` (numpy alone costs ~0.15 s, more than
-the rest of ``lightplug ops list``). They are hidden while it loads, and the mapping learns
-those types on first use instead, so a table created from numpy values gets the same column
-types as before.
+sqlite-utils (~70 ms to import) is imported only when a command first needs a
+``sqlite_utils.Database``: a project opens on a plain ``sqlite3`` connection
+(``tx.connect_raw``), and commands that only read a few settings (``ops list``, shell
+completion, ``run --help``) never build one. Every runtime import of sqlite-utils goes through
+``lean_import()``: sqlite-utils imports numpy and pandas when they are installed, only to name
+their scalar types in ``COLUMN_TYPE_MAPPING`` (numpy alone costs ~0.15 s). They are hidden while
+it loads, and the mapping learns those types on first use instead, so a table created from
+numpy values gets the same column types as before.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _HIDDEN = ("numpy", "pandas")  # what sqlite_utils.db imports only for COLUMN_TYPE_MAPPING
 
@@ -69,4 +75,9 @@ def lean_import() -> None:
         sqlite_utils_db.COLUMN_TYPE_MAPPING = _ColumnTypes(sqlite_utils_db.COLUMN_TYPE_MAPPING)
 
 
-lean_import()
+def database(conn: sqlite3.Connection) -> Database:
+    """A ``sqlite_utils.Database`` over the open connection ``conn`` (no plugins of sqlite-utils run)."""
+    lean_import()
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False)

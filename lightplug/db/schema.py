@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlite_utils.migrations import Migrations
+from . import lean_import
+from .compat import MIGRATION_SET, SCHEMA_STEPS
+
+lean_import()
+from sqlite_utils.migrations import Migrations  # noqa: E402
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-migrations = Migrations("lightplug")
+migrations = Migrations(MIGRATION_SET)
 
 # AUTOINCREMENT keeps ids from being reused, so undo and redo can restore objects by id.
 _INITIAL = """
@@ -136,6 +140,10 @@ def m007_exact_file_names(db: Database) -> None:
         for column in columns:
             db.execute(f"UPDATE {table} SET {column} = replace({column}, char(65533), char(65533, 65533)) "
                        f"WHERE instr({column}, char(65533)) > 0")
+
+
+if tuple(m.name for m in migrations._migrations) != SCHEMA_STEPS:
+    raise RuntimeError("lightplug.db.compat.SCHEMA_STEPS must list the migrations of lightplug.db.schema, in order")
 
 
 def migrate(db: Database) -> None:

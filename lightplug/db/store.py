@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import paths, rows
+from .settings import plugin_setting  # noqa: F401  (re-exported: reads live in .settings)
 from ..models import Folder, ImageInfo, Instance, Vector, VectorType
 
 if TYPE_CHECKING:
@@ -219,14 +220,6 @@ def vector_exist(db: Database, type_id: int, sha1: str) -> bool:
 
 
 # -- plugin settings ----------------------------------------------------------------------
-def plugin_setting(db: Database, name: str) -> dict:
-    found = list(db.query("select * from plugin_settings where name = ?", [name]))
-    if not found:
-        return {"name": name, "enabled": True, "params": None}
-    r = found[0]
-    return {"name": name, "enabled": bool(r["enabled"]), "params": rows.loads(r["params"])}
-
-
 def set_plugin_setting(db: Database, name: str, **values: Any) -> None:
     """Change some of plugin ``name``'s settings (``enabled``, ``params``), keeping the others."""
     from .tx import write

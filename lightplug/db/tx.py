@@ -40,19 +40,27 @@ def busy_timeout() -> float:
     return max(0.0, value)
 
 
-def connect(path: str | os.PathLike) -> Database:
-    """Open ``path`` as a ``sqlite_utils.Database`` in WAL mode with the busy timeout set."""
-    from sqlite_utils import Database
-
+def connect_raw(path: str | os.PathLike) -> sqlite3.Connection:
+    """Open ``path`` with plain ``sqlite3``, in WAL mode with the busy timeout set."""
     timeout = busy_timeout()
     conn = sqlite3.connect(str(Path(path)), timeout=timeout, check_same_thread=False)
-    db = Database(conn, execute_plugins=False)
-    db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-    if db.journal_mode != "wal":
-        with _busy_as_error():
-            db.enable_wal()
-    db.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode up to the last checkpoint
-    return db
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            with _busy_as_error():
+                conn.execute("PRAGMA journal_mode = wal")
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode up to the last checkpoint
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def connect(path: str | os.PathLike) -> Database:
+    """Open ``path`` as a ``sqlite_utils.Database`` (``connect_raw``'s settings)."""
+    from . import database
+
+    return database(connect_raw(path))
 
 
 @contextlib.contextmanager
