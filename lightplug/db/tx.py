@@ -50,6 +50,7 @@ def connect_raw(path: str | os.PathLike) -> sqlite3.Connection:
             with _busy_as_error():
                 conn.execute("PRAGMA journal_mode = wal")
         conn.execute("PRAGMA synchronous = NORMAL")  # durable in WAL mode up to the last checkpoint
+        conn.execute("PRAGMA recursive_triggers = on")  # as sqlite-utils' Database sets it
     except BaseException:
         conn.close()
         raise
