@@ -148,7 +148,7 @@ def bench_size(n: int, cfg: dict, work: Path, have: dict[str, bool]) -> dict[str
     print("   dedup", json.dumps(row["dedup"]), flush=True)
 
     cold = row["dedup"]["lightplug_s"]
-    again = [ours.dedup_again(project) for _ in range(max(3, cfg["repeats"]))]  # ~1 s each: cheap to repeat
+    again = [ours.dedup_again(project) for _ in range(max(5, cfg["repeats"]))]  # <1 s each: cheap to repeat
     extra = work / f"extra-{n}"
     shutil.rmtree(extra, ignore_errors=True)
     extra.mkdir(parents=True)
