@@ -251,7 +251,8 @@ def open_project(ctx: typer.Context, plugins: bool | set[str] = True) -> Project
         except ProjectTooNew as exc:
             fail(str(exc))
         ctx.find_root().call_on_close(st.close)
-        detail(f"project {esc(st.project.root)}")
+        if output.verbose:  # esc() imports rich's markup module: only when it is shown
+            detail(f"project {esc(st.project.root)}")
         if plugins:
             import time
 
