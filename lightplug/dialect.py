@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -121,7 +120,9 @@ def dialects() -> list[Dialect]:
     global _dialects
     if _dialects is None:
         found: dict[str, Dialect] = {name: _load(value) for name, value in BUILTIN.items()}
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+        from .installed import entry_points
+
+        for ep in sorted(entry_points((ENTRY_POINT_GROUP,))[ENTRY_POINT_GROUP], key=lambda e: e.name):
             try:
                 dialect = ep.load()
                 if not isinstance(dialect, Dialect):

@@ -1,7 +1,8 @@
 """The plugin host: finds plugins through entry points, loads each one on demand, records status.
 
-Finding plugins reads only packaging metadata (``importlib.metadata``); nothing is imported
-until ``load(name)`` (or ``load_entry_points()``) asks for it. Every load is contained: an
+Finding plugins reads only packaging metadata (``importlib.metadata``, remembered between
+commands by ``installed``); nothing is imported until ``load(name)`` (or ``load_entry_points()``)
+asks for it. Every load is contained: an
 exception or ``SystemExit`` marks that plugin failed and the host goes on.
 """
 
@@ -14,7 +15,6 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -24,6 +24,8 @@ from .dialect import Dialect, dialects
 
 if TYPE_CHECKING:
     from pluggy import HookImpl
+
+    from .installed import Found
 
 ENTRY_POINT_GROUP = "lightplug"
 PLUGINS_ENV = "LIGHTPLUG_PLUGINS"
@@ -91,8 +93,8 @@ class PluginHost:
                 self.pm.add_hookspecs(dialect.hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
         self.warnings: list[str] = []
-        self._entry_points: dict[str, metadata.EntryPoint] | None = None
-        self._installed: dict[str, list[metadata.EntryPoint]] | None = None  # by group
+        self._entry_points: dict[str, Found] | None = None
+        self._installed: dict[str, list[Found]] | None = None  # by group
 
     # -- finding (metadata only) ----------------------------------------------------------
     def allowed(self, name: str) -> bool:
@@ -108,18 +110,18 @@ class PluginHost:
         extra = [g for d in self.dialects for g in getattr(d, "entry_point_groups", ())]
         return [ENTRY_POINT_GROUP, *dict.fromkeys(g for g in extra if g != ENTRY_POINT_GROUP)]
 
-    def _in_group(self, group: str) -> list[metadata.EntryPoint]:
-        """The installed entry points of ``group``, sorted; every distribution's metadata is read
-        once per host (each ``metadata.entry_points()`` call reads them all again)."""
+    def _in_group(self, group: str) -> list[Found]:
+        """The installed entry points of ``group``, sorted; found once per host."""
         if self._installed is None:
-            everything = metadata.entry_points()
-            self._installed = {g: list(everything.select(group=g)) for g in self.groups()}
+            from .installed import entry_points
+
+            self._installed = entry_points(tuple(self.groups()))
         return sorted(self._installed.get(group, []), key=lambda e: (e.name, e.value))
 
-    def _found(self) -> list[metadata.EntryPoint]:
+    def _found(self) -> list[Found]:
         """Every entry point of ``groups()``; a name already taken by an earlier group is skipped
         (with a warning), so a plugin's name means one thing."""
-        seen: dict[str, metadata.EntryPoint] = {}
+        seen: dict[str, Found] = {}
         for group in self.groups():
             for ep in self._in_group(group):
                 if ep.name in seen and seen[ep.name].value != ep.value:
@@ -129,7 +131,7 @@ class PluginHost:
                 seen.setdefault(ep.name, ep)
         return sorted(seen.values(), key=lambda e: e.name)
 
-    def entry_points(self) -> dict[str, metadata.EntryPoint]:
+    def entry_points(self) -> dict[str, Found]:
         """The allowed plugin entry points (of ``groups()``) by name, sorted; nothing imported."""
         if self._entry_points is None:
             self._entry_points = {ep.name: ep for ep in self._found() if self.allowed(ep.name)}
@@ -141,8 +143,7 @@ class PluginHost:
         rows = []
         for group in self.groups():
             for ep in self._in_group(group):
-                dist = getattr(ep, "dist", None)
-                rows.append([group, ep.name, ep.value, dist.name if dist else None, dist.version if dist else None])
+                rows.append([group, ep.name, ep.value, ep.dist, ep.version])
         text = json.dumps([rows, os.environ.get(PLUGINS_ENV)])
         return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -159,9 +160,7 @@ class PluginHost:
         ep = self.entry_points().get(name)
         if ep is None:
             return None
-        dist = getattr(ep, "dist", None)
-        info = PluginInfo(name=ep.name, distribution=dist.name if dist else None,
-                          version=dist.version if dist else None)
+        info = PluginInfo(name=ep.name, distribution=ep.dist, version=ep.version)
         self.plugins[ep.name] = info
         try:
             with contextlib.redirect_stdout(sys.stderr):

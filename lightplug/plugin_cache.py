@@ -61,8 +61,8 @@ def _read(path: Path, key: str) -> dict[str, Any] | None:
     return data
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
-    """Write atomically; a cache that cannot be written is only a slower next command."""
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    """Write ``data`` as JSON atomically (a temporary file renamed); a cache that cannot be written is only a slower next command."""
     from .catalog import jsonable
 
     try:
@@ -107,7 +107,7 @@ def user_cache(host: PluginHost, refresh: bool = False) -> dict[str, dict[str, A
         return data["plugins"]
     host.load_entry_points()
     plugins = {name: plugin_entry(host, name) for name in host.entry_points()}
-    _write(path, {"format": FORMAT, "key": key, "created": time.time(), "plugins": plugins})
+    write_json(path, {"format": FORMAT, "key": key, "created": time.time(), "plugins": plugins})
     _prune(path)
     return plugins
 
@@ -124,7 +124,7 @@ def update_user_entry(host: PluginHost, name: str) -> None:
     entry = plugin_entry(host, name)
     if data["plugins"].get(name) != json.loads(json.dumps(_jsonable(entry))):
         data["plugins"][name] = entry
-        _write(path, data)
+        write_json(path, data)
 
 
 def _jsonable(value: Any) -> Any:
@@ -179,7 +179,7 @@ def project_cache(project: Project, host: PluginHost, wanted: dict[str, str], re
         project.load_plugins(host, only={wanted[n] for n in stale})
         for name in stale:
             entries[name] = class_entry(project, name, wanted[name])
-        _write(path, {"format": FORMAT, "key": key, "plugins": entries})
+        write_json(path, {"format": FORMAT, "key": key, "plugins": entries})
     return {name: entries[name] for name in [*wanted, *also] if name in entries}
 
 
@@ -194,4 +194,4 @@ def update_project_entries(project: Project, host: PluginHost, names: list[str])
         if data["plugins"].get(name) != entry:
             data["plugins"][name], changed = entry, True
     if changed:
-        _write(path, data)
+        write_json(path, data)
