@@ -48,10 +48,10 @@ from paths import OUT, corpus  # noqa: E402
 
 MODES = {
     "quick": {"sizes": [300], "seed": 1, "repeats": 2, "accuracy_seeds": [], "hashes": [10_000, 100_000, 1_000_000],
-              "hashes_unstored": [], "extra_seed": 2, "startup_repeat": 5},
+              "hashes_unstored": [], "extra_seed": 2, "startup_repeat": 9},
     "full": {"sizes": [1000, 10000], "seed": 1234, "repeats": 2, "repeats_large": 1, "accuracy_seeds": [21, 22, 23],
              "hashes": [10_000, 100_000, 1_000_000], "hashes_unstored": [10_000_000], "extra_seed": 99,
-             "startup_repeat": 7},
+             "startup_repeat": 15},
 }
 
 

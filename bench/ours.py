@@ -133,24 +133,27 @@ app()
 
 
 def startup(repeat: int, project: Path) -> dict[str, Any]:
-    """Median wall times of ``--help``, a warm ``ops list`` and ``python -c 'import typer, pluggy'``."""
+    """Median wall times of ``--help``, a warm ``ops list`` and ``python -c 'import typer, pluggy'``.
+
+    The commands take turns within each repetition: this VM's speed drifts by tens of percent
+    within seconds, and timing each command in a block of its own showed the drift as a ratio.
+    """
     import statistics
 
-    def timed(argv: list[str], cwd: Path | None = None) -> float:
-        times = []
-        for _ in range(repeat):
+    commands = {"baseline": [sys.executable, "-c", "import typer, pluggy"],
+                "help": [LIGHTPLUG, "--help"],
+                "ops_list": [LIGHTPLUG, "-C", str(project), "ops", "list"],
+                # what Typer itself costs: a two-command app, its --help and a command with an option
+                "typer_help": [sys.executable, "-c", TYPER_APP, "--help"],
+                "typer_command": [sys.executable, "-c", TYPER_APP, "hello", "--name", "x"]}
+    subprocess.run(commands["ops_list"], check=True, capture_output=True)  # warm
+    times: dict[str, list[float]] = {key: [] for key in commands}
+    for _ in range(repeat):
+        for key, argv in commands.items():
             started = time.perf_counter()
-            subprocess.run(argv, check=True, capture_output=True, cwd=cwd)
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-
-    subprocess.run([LIGHTPLUG, "-C", str(project), "ops", "list"], check=True, capture_output=True)  # warm
-    out = {"baseline": timed([sys.executable, "-c", "import typer, pluggy"]),
-           "help": timed([LIGHTPLUG, "--help"]),
-           "ops_list": timed([LIGHTPLUG, "-C", str(project), "ops", "list"]),
-           # what Typer itself costs: a two-command app, its --help and a command with an option
-           "typer_help": timed([sys.executable, "-c", TYPER_APP, "--help"]),
-           "typer_command": timed([sys.executable, "-c", TYPER_APP, "hello", "--name", "x"])}
+            subprocess.run(argv, check=True, capture_output=True)
+            times[key].append(time.perf_counter() - started)
+    out: dict[str, Any] = {key: statistics.median(values) for key, values in times.items()}
     for key, argv in (("help", ["--help"]), ("ops_list", ["-C", str(project), "ops", "list"])):
         proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "lightplug", *argv],
                               capture_output=True, text=True)

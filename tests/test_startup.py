@@ -74,16 +74,39 @@ def test_schema_steps_name_the_migrations() -> None:
     assert tuple(m.name for m in migrations._migrations) == SCHEMA_STEPS
 
 
+def help_text(found: object) -> str:
+    """The help Typer gives the command made from ``found``: a Typer app's ``help`` or its
+    callback's docstring, a function's docstring."""
+    import inspect
+
+    import typer
+
+    if isinstance(found, typer.Typer):
+        text = found.info.help
+        if not isinstance(text, str):  # not given: Typer's placeholder
+            callback = found.registered_callback.callback if found.registered_callback else None
+            text = inspect.getdoc(callback) if callback else None
+        return inspect.cleandoc(text) if text else ""
+    return inspect.getdoc(found) or ""
+
+
 def test_help_lists_each_command_by_the_help_it_has_when_built() -> None:
-    """``lightplug --help`` shows stand-ins made from the docstrings; they must say what the
-    real commands say."""
+    """``lightplug --help`` shows stand-ins made from the summaries in ``COMMANDS``; they must say
+    what the real commands say, and each summary is the first paragraph of the command's help."""
     from typer.core import TyperCommand
 
-    from lightplug.cli.commands import COMMANDS, build, help_text, target
+    from lightplug.cli.commands import COMMANDS, build, target
 
-    for name, where in COMMANDS.items():
-        stand_in = TyperCommand(name, help=help_text(target(where)))
+    for name, (where, summary) in COMMANDS.items():
+        assert summary == " ".join(help_text(target(where)).split("\n\n")[0].split()), name
+        stand_in = TyperCommand(name, help=summary)
         real = build(name, where)
         assert real.name == name
         for limit in (30, 60, 200):
             assert stand_in.get_short_help_str(limit) == real.get_short_help_str(limit), name
+
+
+def test_help_imports_no_command_module(tmp_path: Path) -> None:
+    done, names = imported("--help", cwd=tmp_path, cache=tmp_path / "cache")
+    assert done.returncode == 0
+    assert not {n for n in names if n.startswith("lightplug.cli.") and n.endswith(("_cmds", "_cmd"))}, sorted(names)

@@ -3,15 +3,14 @@
 Typer turns every registered command into a Click command up front (reading each function's
 signature and type hints): ~20 ms for lightplug's 40 commands, on every call. Here the top-level
 group knows each command by name and where it lives; a command's module is imported and its
-Click command built when a command line names it. ``lightplug --help`` lists them from their
-docstrings without building them; shell completion builds them all.
+Click command built when a command line names it. ``lightplug --help`` lists them from the
+summaries in ``COMMANDS`` without importing them; shell completion builds them all.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
-import inspect
 from typing import Any
 
 import typer
@@ -19,31 +18,45 @@ from typer.core import TyperCommand, TyperGroup
 
 from .common import HELP_MARKUP
 
-#: command name -> "module:attribute" under lightplug.cli: a function is a command, a Typer app a
-#: group. The order is the order of ``lightplug --help``.
+#: command name -> ("module:attribute" under lightplug.cli, the first paragraph of its help). A
+#: function is a command, a Typer app a group. ``--help`` lists the commands in this order with
+#: this text, so that it imports none of their modules (tests/test_startup.py checks the text
+#: against each command's own help).
 COMMANDS = {
-    "init": "project_cmds:init",
-    "import": "project_cmds:import_",
-    "remove-folder": "project_cmds:remove_folder",
-    "relink": "files_cmds:relink",
-    "prune": "files_cmds:prune",
-    "undo": "history_cmds:undo",
-    "redo": "history_cmds:redo",
-    "history": "history_cmds:history",
-    "show": "show_cmds:show",
-    "report": "show_cmds:report",
-    "status": "show_cmds:status",
-    "plugins": "plugins_cmds:app",
-    "ops": "ops_cmds:app",
-    "run": "run_cmd:app",
-    "runs": "history_cmds:runs_app",
-    "maps": "show_cmds:maps_app",
-    "images": "files_cmds:images_app",  # data_cmds' listing plus move, trash and empty-trash
-    "tags": "data_cmds:tags_app",
-    "properties": "data_cmds:properties_app",
-    "vectors": "data_cmds:vectors_app",
-    "annotations": "annotation_cmds:annotations_app",
-    "captions": "annotation_cmds:captions_app",
+    "init": ("project_cmds:init", "Create a project (DIR/.lightplug/ with project.db and plugin_data/)."),
+    "import": ("project_cmds:import_",
+               "Import images in place (nothing is copied); known files are not imported twice."),
+    "remove-folder": ("project_cmds:remove_folder",
+                      "Remove a folder's instances (and sub-folders') from the project; files stay on disk."),
+    "relink": ("files_cmds:relink",
+               "Repair a folder moved on disk: point its images (and sub-folders) to the new place, undoably."),
+    "prune": ("files_cmds:prune",
+              "Remove from the project the images whose files are gone from disk (not undoable)."),
+    "undo": ("history_cmds:undo", "Revert the latest commit (also one made by an earlier command)."),
+    "redo": ("history_cmds:redo", "Re-apply the commit undone last."),
+    "history": ("history_cmds:history", "Undoable commits, newest first, with their state (done or undone)."),
+    "show": ("show_cmds:show",
+             "List the members of a run's groups by path, with their scores (KEEP marks the image to keep)."),
+    "report": ("show_cmds:report",
+               "Write a run's groups as thumbnails with names and scores: an HTML page and/or a contact sheet."),
+    "status": ("show_cmds:status",
+               "The project on one screen: images, folders, plugins and their state, vectors, recent runs, "
+               "and what `undo` and `redo` would do."),
+    "plugins": ("plugins_cmds:app", "Installed plugins and their per-project settings."),
+    "ops": ("ops_cmds:app", "Operators and actions that `lightplug run` can execute."),
+    "run": ("run_cmd:app", "Run an operator or action: `lightplug run OP [--param-name VALUE ...]`."),
+    "runs": ("history_cmds:runs_app", "The record of operator runs."),
+    "maps": ("show_cmds:maps_app", "Maps of the images that plugins made (PaCMAP, UMAP, t-SNE, …)."),
+    "images": ("files_cmds:images_app",
+               "The project's images (`lightplug images` is `lightplug images list`)."),
+    "tags": ("data_cmds:tags_app", "The project's tags (`lightplug tags` is `lightplug tags list`)."),
+    "properties": ("data_cmds:properties_app",
+                   "The project's properties (`lightplug properties` is `lightplug properties list`)."),
+    "vectors": ("data_cmds:vectors_app",
+                "The project's vectors (`lightplug vectors` is `lightplug vectors list`)."),
+    "annotations": ("annotation_cmds:annotations_app",
+                    "The project's annotations (`lightplug annotations` lists them)."),
+    "captions": ("annotation_cmds:captions_app", "The project's captions (`lightplug captions` lists them)."),
 }
 
 
@@ -51,18 +64,6 @@ def target(where: str) -> Any:
     """The function or Typer app at ``where`` ("module:attribute")."""
     module, attribute = where.split(":")
     return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
-
-
-def help_text(found: Any) -> str:
-    """The help Typer gives the command made from ``found``: a Typer app's ``help`` or its
-    callback's docstring, a function's docstring."""
-    if isinstance(found, typer.Typer):
-        text = found.info.help
-        if not isinstance(text, str):  # not given: Typer's placeholder
-            callback = found.registered_callback.callback if found.registered_callback else None
-            text = inspect.getdoc(callback) if callback else None
-        return inspect.cleandoc(text) if text else ""
-    return inspect.getdoc(found) or ""
 
 
 def build(name: str, where: str) -> Any:
@@ -90,7 +91,7 @@ class LazyCommands(TyperGroup):
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self.commands[cmd_name] = build(cmd_name, COMMANDS[cmd_name])
+            self.commands[cmd_name] = build(cmd_name, COMMANDS[cmd_name][0])
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
@@ -102,10 +103,10 @@ class LazyCommands(TyperGroup):
         return super().resolve_command(ctx, args)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
-        """Click's list of commands and their first sentences, from the docstrings: a command
-        that is not built yet is shown by a stand-in with its help and nothing else."""
-        shown = [(name, self.commands.get(name) or TyperCommand(name, help=help_text(target(where))))
-                 for name, where in COMMANDS.items()]
+        """Click's list of commands and their first sentences: a command that is not built yet
+        is shown by a stand-in with its summary from ``COMMANDS`` and nothing else."""
+        shown = [(name, self.commands.get(name) or TyperCommand(name, help=summary))
+                 for name, (_, summary) in COMMANDS.items()]
         limit = formatter.width - 6 - max(len(name) for name, _ in shown)
         with formatter.section("Commands"):
             formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in shown])
