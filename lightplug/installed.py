@@ -53,8 +53,12 @@ def entry_points(groups: tuple[str, ...]) -> dict[str, list[Found]]:
     name = hashlib.sha256(json.dumps([groups, sys.path]).encode()).hexdigest()[:20]
     path = cache_dir() / f"entry-points-{name}.json"
     stored = _read(path)
-    if stored is not None and _key(groups, stored["sources"]) == stored["key"]:
-        return {g: [Found(**row) for row in stored["groups"].get(g, [])] for g in groups}
+    if stored is not None:
+        try:
+            if _key(groups, stored["sources"]) == stored.get("key"):
+                return {g: [Found(**row) for row in stored["groups"].get(g, [])] for g in groups}
+        except (TypeError, ValueError, AttributeError):  # a file that is JSON but not ours: read afresh
+            pass
     found = _scan(groups)
     sources = sorted({f.source for rows in found.values() for f in rows if f.source})
     if not _racy(sources):

@@ -5,6 +5,7 @@ folders in a directory put on ``sys.path``, with their times set as an older ins
 from __future__ import annotations
 
 import importlib.metadata  # noqa: F401  (imported before sys.path is narrowed below)
+import json
 import os
 import sys
 import time
@@ -98,9 +99,13 @@ def test_no_snapshot_while_an_install_is_too_recent_to_tell_apart(site: Path) ->
 def test_a_damaged_snapshot_is_read_again_from_the_metadata(site: Path) -> None:
     dist(site, "snap_one", {"snap1": "snap_one:plugin"}, age=100)
     installed.entry_points((GROUP,))
-    for path in (site.parent / "cache").glob("entry-points-*.json"):
-        path.write_text("{not json")
+    snapshot = next((site.parent / "cache").glob("entry-points-*.json"))
+    snapshot.write_text("{not json")
     assert names(installed.entry_points((GROUP,))) == {"snap1": "snap_one:plugin"}
+    good = json.loads(snapshot.read_text())  # written again
+    for damaged in ({**good, "sources": [3]}, {**good, "groups": {GROUP: [{"nonsense": 1}]}}):
+        snapshot.write_text(json.dumps(damaged))
+        assert names(installed.entry_points((GROUP,))) == {"snap1": "snap_one:plugin"}
 
 
 def test_found_loads_what_its_entry_point_names(site: Path) -> None:
