@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
 import os
 import shutil
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Coroutine
@@ -123,6 +123,8 @@ class Project:
         self.root = Path(root)
         self.dir = self.root / PROJECT_DIR
         self.conn = connect_raw(self.dir / DB_NAME)  # `db` wraps it when first asked for
+        self._db: Database | None = None
+        self._db_lock = threading.Lock()
         if not schema_is_current(self.conn):
             from .db.schema import migrate
 
@@ -144,12 +146,17 @@ class Project:
         self.current_run_id: int | None = None  # set while a run executes (its writes are tagged)
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    @functools.cached_property
+    @property
     def db(self) -> Database:
-        """The project database as a ``sqlite_utils.Database`` (over ``conn``; imports sqlite-utils)."""
-        from .db import database
+        """The project database as a ``sqlite_utils.Database`` over ``conn``, built on first use
+        (importing sqlite-utils), once even when threads ask at the same time."""
+        if self._db is None:
+            with self._db_lock:
+                if self._db is None:
+                    from .db import database
 
-        return database(self.conn)
+                    self._db = database(self.conn)
+        return self._db
 
     # -- helpers --------------------------------------------------------------------------
     def next_temp_id(self) -> int:

@@ -110,3 +110,29 @@ def test_help_imports_no_command_module(tmp_path: Path) -> None:
     done, names = imported("--help", cwd=tmp_path, cache=tmp_path / "cache")
     assert done.returncode == 0
     assert not {n for n in names if n.startswith("lightplug.cli.") and n.endswith(("_cmds", "_cmd"))}, sorted(names)
+
+
+def test_the_database_is_built_once_when_threads_first_ask_together(project: Path) -> None:
+    import threading
+
+    from lightplug.project import Project
+
+    opened = Project(project)
+    try:
+        barrier = threading.Barrier(8)
+        seen: list[object] = []
+
+        def ask() -> None:
+            barrier.wait()
+            seen.append(opened.db)
+
+        threads = [threading.Thread(target=ask) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(seen) == 8 and all(db is seen[0] for db in seen)
+        assert seen[0].conn is opened.conn  # type: ignore[attr-defined]
+        assert opened.db["images"].count == 0  # a working sqlite-utils Database over the same connection
+    finally:
+        opened.close()
