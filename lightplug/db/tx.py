@@ -57,13 +57,6 @@ def connect_raw(path: str | os.PathLike) -> sqlite3.Connection:
     return conn
 
 
-def connect(path: str | os.PathLike) -> Database:
-    """Open ``path`` as a ``sqlite_utils.Database`` (``connect_raw``'s settings)."""
-    from . import database
-
-    return database(connect_raw(path))
-
-
 @contextlib.contextmanager
 def write(db: Database) -> Iterator[Database]:
     """A write transaction: ``BEGIN IMMEDIATE`` (waiting for the lock), or a savepoint if nested.
