@@ -55,14 +55,15 @@ def entry_points(groups: tuple[str, ...]) -> dict[str, list[Found]]:
     stored = _read(path)
     if stored is not None:
         try:
-            if _key(groups, stored["sources"]) == stored.get("key"):
+            if _key(groups, _stamps(stored["sources"])) == stored.get("key"):
                 return {g: [Found(**row) for row in stored["groups"].get(g, [])] for g in groups}
         except (TypeError, ValueError, AttributeError):  # a file that is JSON but not ours: read afresh
             pass
     found = _scan(groups)
     sources = sorted({f.source for rows in found.values() for f in rows if f.source})
-    if not _racy(sources):
-        write_json(path, {"format": FORMAT, "key": _key(groups, sources), "sources": sources,
+    stamps = _stamps(sources)
+    if not _racy(stamps):
+        write_json(path, {"format": FORMAT, "key": _key(groups, stamps), "sources": sources,
                           "groups": {g: [asdict(f) for f in rows] for g, rows in found.items()}})
     return found
 
@@ -83,9 +84,10 @@ def _scan(groups: tuple[str, ...]) -> dict[str, list[Found]]:
     return out
 
 
-def _stamps(paths: list[str]) -> list[list[Any]]:
+def _stamps(sources: list[str]) -> list[list[Any]]:
+    """``[path, mtime_ns or None]`` of every ``sys.path`` entry, then of each of ``sources``."""
     out: list[list[Any]] = []
-    for entry in paths:
+    for entry in [*sys.path, *sources]:
         try:
             out.append([entry, os.stat(entry or ".").st_mtime_ns])
         except OSError:
@@ -93,14 +95,14 @@ def _stamps(paths: list[str]) -> list[list[Any]]:
     return out
 
 
-def _key(groups: tuple[str, ...], sources: list[str]) -> str:
-    """What the snapshot depends on: the groups, ``sys.path`` and the directories' and sources' times."""
-    return json.dumps([list(groups), sys.version, _stamps(list(sys.path)), _stamps(sources)])
+def _key(groups: tuple[str, ...], stamps: list[list[Any]]) -> str:
+    """What the snapshot depends on: the groups, the Python and the ``_stamps``."""
+    return json.dumps([list(groups), sys.version, stamps])
 
 
-def _racy(sources: list[str]) -> bool:
+def _racy(stamps: list[list[Any]]) -> bool:
+    """Whether a stamped time is too recent to tell a later change in the same tick apart."""
     now = time.time_ns()
-    stamps = _stamps(list(sys.path)) + _stamps(sources)
     return any(ns is not None and now - ns < RACY_SECONDS * 1e9 for _, ns in stamps)
 
 

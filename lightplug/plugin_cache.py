@@ -62,7 +62,8 @@ def _read(path: Path, key: str) -> dict[str, Any] | None:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON atomically (a temporary file renamed); a cache that cannot be written is only a slower next command."""
+    """Write ``data`` as JSON atomically (a temporary file renamed); a cache that cannot be
+    written is only a slower next command."""
     from .catalog import jsonable
 
     try:
