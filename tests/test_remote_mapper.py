@@ -56,11 +56,22 @@ def sha1_of_files(paths: list) -> list:
     return out
 
 
+def dying_chunk(chunk: list, deaths: dict) -> list:
+    """Each item, or ``ChildProcessError`` (the thread engine's "its worker died") after the delay
+    ``deaths`` gives the item."""
+    for item in chunk:
+        if item in deaths:
+            time.sleep(deaths[item])
+            raise ChildProcessError(f"worker running {item} died")
+    return [f"done {item}" for item in chunk]
+
+
 class ThreadEngine:
-    """A ``RemoteMapper`` engine whose workers are threads of this process."""
+    """A ``RemoteMapper`` engine whose workers are threads of this process; a task that raises
+    ``ChildProcessError`` stands for one whose workers died."""
 
     def __new__(cls, workers: int = 2):
-        from lightplug.compute.remote import RemoteMapper, run_chunk
+        from lightplug.compute.remote import RemoteMapper, run_chunk, worker_lost
 
         class Engine(RemoteMapper):
             name = "threads://test"
@@ -85,6 +96,9 @@ class ThreadEngine:
                 self.cancelled += handles
                 for future in handles:
                     future.cancel()
+
+            def _failure(self, exc, chunk):
+                return worker_lost(self.name, [chunk], str(exc)) if isinstance(exc, ChildProcessError) else exc
 
         return Engine()
 
@@ -143,6 +157,32 @@ def test_remote_mapper_paths(tmp_path, monkeypatch):
     monkeypatch.delenv("LIGHTPLUG_SHIP_BYTES")
     gone = str(tmp_path / "gone.bin")  # missing here too: the function reports it, as it does locally
     assert collect(ThreadEngine(), sha1_of_files, [[gone]]) == [(0, ["unreadable: No such file or directory"])]
+
+
+def test_workers_lost_name_every_task_lost_with_them(tmp_path):
+    """An engine fails every task that shared a dying worker: the error names them all, since
+    which one killed it is not known; a task lost alone is named alone."""
+    from lightplug.compute.remote import WorkerLost
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    chunks = []  # one chunk per task (2 workers, 4 tasks each)
+    for k in range(8):
+        (photos / f"{k}.jpg").write_bytes(b"not looked at")
+        chunks.append([str(photos / f"{k}.jpg")])
+    with pytest.raises(WorkerLost) as alone:
+        collect(ThreadEngine(), dying_chunk, chunks, ({chunks[5][0]: 0.0},))
+    assert f"died running a task (the one starting with {photos}/5.jpg) more often" in str(alone.value)
+    assert f"worker running {photos}/5.jpg died." in str(alone.value) and "The engine failed" not in str(alone.value)
+    # the second is lost 0.3 s after the first (within LOST_GRACE): one error names both
+    with pytest.raises(WorkerLost) as together:
+        collect(ThreadEngine(), dying_chunk, chunks, ({chunks[5][0]: 0.0, chunks[4][0]: 0.3},))
+    message = str(together.value)
+    starts = re.escape(str(photos)) + r"/[45]\.jpg"
+    assert re.search(rf"The engine failed 2 tasks \(those starting with {starts}, {starts}\) "
+                     r"that shared the workers that died; one of them is the cause\.", message), message
+    assert f"{photos}/4.jpg" in message and f"{photos}/5.jpg" in message and len(together.value.tasks) == 2
+    assert message.endswith("then run the command again to compute the rest")
 
 
 def test_ordered_chunks_for_synchronous_callers():

@@ -46,6 +46,7 @@ DEFAULT_IN_FLIGHT = 3  # tasks in flight per worker: one running, two queued
 TASK_ITEMS = 128  # items (images) per task: an engine spends milliseconds on each task
 TASKS_PER_WORKER = 4  # ... but at least this many tasks per worker, when there are enough items
 DEFAULT_CONNECT_TIMEOUT = 30.0
+LOST_GRACE = 1.0  # seconds to wait, after a task is lost, for the tasks lost with it
 FORWARDED_PREFIX = "LIGHTPLUG_MAX_"  # settings of the command that apply in its tasks (forwarded_env)
 
 
@@ -58,7 +59,16 @@ class MissingOnWorker(ExecutorError):
 
 
 class WorkerLost(ExecutorError):
-    """Workers died running a chunk more often than the engine retries it."""
+    """Workers died running a task more often than the engine retries it.
+
+    ``tasks`` holds the items of each task lost at once (an engine fails every task that shared
+    the dying worker, not only the one that killed it) and ``detail`` what the engine said.
+    """
+
+    def __init__(self, message: str, tasks: Sequence[Sequence[Any]] = (), detail: str = "") -> None:
+        super().__init__(message)
+        self.tasks = [list(items) for items in tasks]
+        self.detail = detail
 
 
 class ClusterUnreachable(ExecutorError):
@@ -342,7 +352,10 @@ class RemoteMapper:
                         number = pending.pop(waited)
                         handles.pop(number, None)
                         group = [chunks[i] for i in tasks[number]]
-                        finished[number] = await self._outputs(waited, group, function, extra_args, pairs)
+                        try:
+                            finished[number] = await self._outputs(waited, group, function, extra_args, pairs)
+                        except WorkerLost as lost:
+                            raise await self._lost_with(lost, pending, tasks, chunks) from lost
                 ready = sorted(finished) if not ordered else []
                 if ordered:
                     while handed + len(ready) in finished:
@@ -356,6 +369,21 @@ class RemoteMapper:
                 waited.cancel()
             if handles:
                 self._cancel(list(handles.values()))
+
+    async def _lost_with(self, lost: WorkerLost, pending: dict[asyncio.Future, int],
+                         tasks: list[list[int]], chunks: Sequence[Any]) -> WorkerLost:
+        """``lost`` naming every task lost with it: the engine fails the tasks that shared the
+        dying worker too, and which of them killed it is not known (``LOST_GRACE``)."""
+        if pending:
+            await asyncio.wait(pending, timeout=LOST_GRACE)
+        together = list(lost.tasks)
+        for waited, number in sorted(pending.items(), key=lambda pair: pair[1]):
+            if waited.done() and not waited.cancelled() and waited.exception() is not None:
+                group = [item for i in tasks[number] for item in chunks[i]]
+                failure = self._failure(waited.exception(), group)  # type: ignore[arg-type]
+                if isinstance(failure, WorkerLost):
+                    together.extend(failure.tasks)
+        return lost if len(together) == len(lost.tasks) else worker_lost(self.name, together, lost.detail)
 
     def _missing(self, module: str, host: str | None, message: str) -> MissingOnWorker:
         """The error for a worker that cannot import ``module`` (``""``: a function it lacks)."""
@@ -414,10 +442,20 @@ def task_groups(chunks: Sequence[Any], workers: int) -> list[list[int]]:
     return groups
 
 
-def lost_message(name: str, items: Sequence[Any], detail: str) -> str:
-    """The message of ``WorkerLost`` for a task of ``items``."""
-    first = next((str(p) for p in items if _is_path(p)), None)
-    where = f" (the one starting with {first})" if first else ""
+def worker_lost(name: str, tasks: Sequence[Sequence[Any]], detail: str) -> WorkerLost:
+    """``WorkerLost`` for the tasks of ``tasks`` (the items of each), lost at once on ``name``."""
+    return WorkerLost(lost_message(name, tasks, detail), tasks, detail)
+
+
+def lost_message(name: str, tasks: Sequence[Sequence[Any]], detail: str) -> str:
+    """The message of ``WorkerLost`` for ``tasks`` (the items of each task lost at once)."""
+    firsts = [first for first in (next((str(p) for p in items if _is_path(p)), None) for items in tasks) if first]
+    where = f" (the one starting with {firsts[0]})" if len(tasks) == 1 and firsts else ""
+    together = ""
+    if len(tasks) > 1:
+        starts = f" (those starting with {', '.join(firsts)})" if firsts else ""
+        together = (f" The engine failed {len(tasks)} tasks{starts} that shared the workers that died; "
+                    "one of them is the cause.")
     return (f"workers of {name} died running a task{where} more often than the engine retries it: "
-            f"{detail.strip().rstrip('.')}. Every chunk finished before was kept; check the workers' memory "
-            "and logs, then run the command again to compute the rest")
+            f"{detail.strip().rstrip('.')}.{together} Every chunk finished before was kept; check the "
+            "workers' memory and logs, then run the command again to compute the rest")

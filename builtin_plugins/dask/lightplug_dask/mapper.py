@@ -11,7 +11,7 @@ from typing import Any
 
 from lightplug.compute.executors import ExecutorError, UnknownExecutor
 from lightplug.compute.remote import (
-    ClusterUnreachable, RemoteMapper, WorkerLost, connect_timeout, lost_message, run_chunk, with_timeout,
+    ClusterUnreachable, RemoteMapper, connect_timeout, run_chunk, with_timeout, worker_lost,
 )
 
 LOCAL = "local"
@@ -122,7 +122,7 @@ class DaskMapper(RemoteMapper):
         from distributed import KilledWorker
 
         if isinstance(exc, KilledWorker):
-            return WorkerLost(lost_message(self.name, chunk, str(exc)))
+            return worker_lost(self.name, [chunk], str(exc))
         if type(exc).__module__.split(".")[0] == "distributed":  # the engine's, not the work's
             return ExecutorError(f"{self.name} could not run a chunk: {type(exc).__name__}: {exc}")
         return exc

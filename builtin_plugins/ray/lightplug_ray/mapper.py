@@ -13,7 +13,7 @@ from typing import Any
 
 from lightplug.compute.executors import ExecutorError, UnknownExecutor
 from lightplug.compute.remote import (
-    ClusterUnreachable, RemoteMapper, WorkerLost, connect_timeout, lost_message, run_chunk, with_timeout,
+    ClusterUnreachable, RemoteMapper, connect_timeout, run_chunk, with_timeout, worker_lost,
 )
 
 LOCAL, AUTO = "local", "auto"
@@ -145,7 +145,7 @@ class RayMapper(RemoteMapper):
         from ray import exceptions as rx
 
         if isinstance(exc, (rx.WorkerCrashedError, rx.NodeDiedError, rx.ObjectLostError, rx.OwnerDiedError)):
-            return WorkerLost(lost_message(self.name, chunk, f"{type(exc).__name__}: {exc}"))
+            return worker_lost(self.name, [chunk], f"{type(exc).__name__}: {exc}")
         if isinstance(exc, rx.RayTaskError):
             cause = getattr(exc, "cause", None)
             if isinstance(cause, ModuleNotFoundError):
