@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from .db.tx import Target
+
 
 class GroupNotFound(LookupError):
     """No such run, or the run has no such group; the message says what exists."""
@@ -65,7 +67,7 @@ def _keepers(value: Any, depth: int = 3) -> set[int]:
 class _Lookup:
     """The instances that a set of groups names, fetched in two queries (by id, by SHA-1)."""
 
-    def __init__(self, db: Database, groups: list[dict[str, Any]]) -> None:
+    def __init__(self, db: Target, groups: list[dict[str, Any]]) -> None:
         from .db import store
 
         ids = list(dict.fromkeys(i for g in groups for i in g.get("ids") or []))
@@ -76,7 +78,7 @@ class _Lookup:
             self.by_sha1.setdefault(instance.sha1, []).append(instance)
 
 
-def members(db: Database, group: dict[str, Any], keep: frozenset[int] | set[int] = frozenset(),
+def members(db: Target, group: dict[str, Any], keep: frozenset[int] | set[int] = frozenset(),
             lookup: _Lookup | None = None) -> list[Member]:
     """The members of one group of a run's JSON, in its order, with paths and per-member scores.
 
@@ -104,7 +106,7 @@ def members(db: Database, group: dict[str, Any], keep: frozenset[int] | set[int]
     return out
 
 
-def with_paths(db: Database, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_paths(db: Target, groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``groups`` of a run's JSON, each with ``paths``: the files of its members, in order."""
     lookup = _Lookup(db, groups)
     return [{**g, "paths": [m.path for m in members(db, g, lookup=lookup)]} for g in groups]

@@ -40,10 +40,19 @@ class Found:
     source: str | None = None  # its metadata's entry_points.txt, when the distribution is a folder
 
     def load(self) -> Any:
-        """Import and return the object the entry point names (``EntryPoint.load``)."""
-        from importlib import metadata
+        """Import and return the object the entry point names, as ``EntryPoint.load`` does
+        (``module`` or ``module:attr.attr``, extras ignored), without importing
+        ``importlib.metadata`` (~20-35 ms)."""
+        import importlib
 
-        return metadata.EntryPoint(self.name, self.value, self.group).load()
+        reference = self.value.split("[", 1)[0]
+        module, _, attrs = reference.partition(":")
+        if not module.strip() or (":" in reference and not attrs.strip()):
+            raise ValueError(f"entry point {self.name} = {self.value!r} is not 'module' or 'module:attribute'")
+        found = importlib.import_module(module.strip())
+        for attr in attrs.strip().split(".") if attrs.strip() else ():
+            found = getattr(found, attr)
+        return found
 
 
 def entry_points(groups: tuple[str, ...]) -> dict[str, list[Found]]:

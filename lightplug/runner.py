@@ -7,7 +7,7 @@ import datetime as _dt
 import sys
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .catalog import jsonable
 
@@ -55,12 +55,13 @@ def _counts(reverted: dict[str, int]) -> str:
 
 
 def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selection: Selection,
-            console: Console | None = None, verbose: bool = False) -> dict[str, Any]:
+            console: Console | Callable[[], Console] | None = None, verbose: bool = False) -> dict[str, Any]:
     """Run ``spec``: record it as running, call it, run its tasks, close the record, return its JSON.
 
     Writes are short transactions as the run goes (cached vectors stay whatever happens). If the
     call raises or Ctrl-C stops it, its commits and annotations are reverted; Ctrl-C then raises
-    ``RunInterrupted`` carrying the recorded result.
+    ``RunInterrupted`` carrying the recorded result. ``console`` (or the function that makes it,
+    called only when the run queued tasks) shows the tasks' progress.
     """
     from .compute.executors import executor_name
     from .db import runs
@@ -73,7 +74,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     started = _dt.datetime.now(_dt.timezone.utc)
     clock = time.perf_counter()
     json_params = {k: jsonable(v) for k, v in params.items()}
-    run_id = runs.start_run(project.db, operator=spec.qualified, plugin=spec.plugin, parameters=json_params,
+    run_id = runs.start_run(project.conn, operator=spec.qualified, plugin=spec.plugin, parameters=json_params,
                             selection=selection.given, started=started, executor=executor_name())
     task_failures = []
     interrupted = False
@@ -81,9 +82,11 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
     try:
         with contextlib.redirect_stdout(sys.stderr):
             raw = project.run(contained(dialect.invoke(spec, project, params, selection, scope)))
-            task_failures = project.run(project.tasks.run_all(console))
+            if project.tasks.pending:
+                shown = console() if callable(console) else console
+                task_failures = project.run(project.tasks.run_all(shown))
         out = dialect.result_json(raw)
-        out["groups"] = with_paths(project.db, out["groups"])
+        out["groups"] = with_paths(project.conn, out["groups"])
         status = "success" if out["success"] else "failure"
     except KeyboardInterrupt:
         project.tasks.pending.clear()
@@ -108,7 +111,7 @@ def execute(project: Project, spec: ActionSpec, params: dict[str, Any], selectio
            "status": status, **out, "parameters": json_params, "selection": selection.given,
            "scope": scope, "started": started.isoformat(),
            "duration": round(time.perf_counter() - clock, 4), "run_id": run_id}
-    runs.finish_run(project.db, run_id, status=status, duration=out["duration"], result=out)
+    runs.finish_run(project.conn, run_id, status=status, duration=out["duration"], result=out)
     if interrupted:
         raise RunInterrupted(out)
     return out

@@ -109,10 +109,24 @@ def test_a_damaged_snapshot_is_read_again_from_the_metadata(site: Path) -> None:
 
 
 def test_found_loads_what_its_entry_point_names(site: Path) -> None:
-    (site / "snap_mod.py").write_text("plugin = 'hello from snap_mod'\n")
-    dist(site, "snap_mod", {"snap4": "snap_mod:plugin"}, age=100)
-    found = next(f for f in installed.entry_points((GROUP,))[GROUP] if f.name == "snap4")
+    """``Found.load`` (no importlib.metadata) loads what ``EntryPoint.load`` loads, for every form."""
+    (site / "snap_mod.py").write_text("plugin = 'hello from snap_mod'\n"
+                                      "class Holder:\n    class Inner:\n        name = 'inner'\n")
+    forms = {"snap4": "snap_mod:plugin", "snap5": "snap_mod:Holder.Inner.name", "snap6": "snap_mod",
+             "snap7": "snap_mod : plugin [extra]", "snap8": "snap_mod:missing"}
+    dist(site, "snap_mod", forms, age=100)
+    found = {f.name: f for f in installed.entry_points((GROUP,))[GROUP] if f.name.startswith("snap")}
     try:
-        assert found.load() == "hello from snap_mod"
+        assert found["snap4"].load() == "hello from snap_mod"
+        assert found["snap5"].load() == "inner"
+        assert found["snap6"].load() is sys.modules["snap_mod"]
+        assert found["snap7"].load() == "hello from snap_mod"
+        for name in ("snap4", "snap5", "snap6", "snap7"):
+            reference = importlib.metadata.EntryPoint(name, forms[name], GROUP).load()
+            assert found[name].load() is reference or found[name].load() == reference
+        with pytest.raises(AttributeError, match="missing"):
+            found["snap8"].load()
+        with pytest.raises(ValueError, match="is not 'module' or 'module:attribute'"):
+            installed.Found(GROUP, "bad", "snap_mod:").load()
     finally:
         sys.modules.pop("snap_mod", None)

@@ -136,3 +136,25 @@ def test_the_database_is_built_once_when_threads_first_ask_together(project: Pat
         assert opened.db["images"].count == 0  # a working sqlite-utils Database over the same connection
     finally:
         opened.close()
+
+
+def test_a_run_that_only_reads_imports_no_sqlite_utils_console_or_pillow(tmp_path: Path, sample_dir: Path) -> None:
+    """Finding duplicates again (hashes stored) reads the project and records the run on plain
+    sqlite3, makes no rich console (no tasks to show), decodes nothing (no Pillow) and starts no
+    process pool (no multiprocessing)."""
+    import json
+
+    env = {**os.environ, "LIGHTPLUG_CACHE_DIR": str(tmp_path / "cache")}
+    root = tmp_path / "p"
+    for args in (["init", str(root)], ["-C", str(root), "import", str(sample_dir)]):
+        subprocess.run([str(LIGHTPLUG), *args], check=True, capture_output=True, env=env, stdin=subprocess.DEVNULL)
+    first, _ = imported("run", "dedup.find_duplicates", "--json", cwd=root, cache=tmp_path / "cache")
+    again, names = imported("run", "dedup.find_duplicates", "--json", cwd=root, cache=tmp_path / "cache")
+    assert again.returncode == 0, again.stderr[-2000:]
+    out = json.loads(again.stdout)
+    assert out["status"] == "success" and out["value"]["hashed"] == 0 and out["run_id"] == json.loads(first.stdout)["run_id"] + 1
+    unwanted = {"sqlite_utils", "rich.console", "PIL", "multiprocessing", "concurrent.futures.process"}
+    assert not (names | tops(names)) & unwanted, sorted((names | tops(names)) & unwanted)
+    listed = subprocess.run([str(LIGHTPLUG), "-C", str(root), "runs", "list", "--json"], capture_output=True,
+                            text=True, env=env, check=True)
+    assert [r["status"] for r in json.loads(listed.stdout)[:2]] == ["success", "success"]

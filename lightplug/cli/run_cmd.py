@@ -168,9 +168,8 @@ def run(ctx: typer.Context, spec: ActionSpec, by_ident: dict, kwargs: dict) -> N
     project = open_project(ctx)
     values = _values(spec, by_ident, kwargs)
     selection = resolve_selection(project, kwargs)
-    err = stderr()
-    try:
-        result = execute(project, spec, values, selection, console=err, verbose=verbose)
+    try:  # the console is made only if the run queues tasks (rich's console costs ~20-40 ms to import)
+        result = execute(project, spec, values, selection, console=stderr, verbose=verbose)
     except RunRefused as exc:
         fail(str(exc))
     except RunInterrupted as stop:

@@ -15,14 +15,18 @@ if TYPE_CHECKING:
 def resolve_selection(project: Project, kwargs: dict[str, Any]) -> Selection:
     """The selection options of a ``run`` command resolved against ``project``; exit 2 if one is wrong."""
 
-    from ..selection import SelectionError, resolve
+    from ..selection import Selection, SelectionError, resolve
 
+    options: dict[str, Any] = {
+        "ids": parse_ids(kwargs.get("ids")), "sha1s": list(kwargs.get("sha1") or []),
+        "folders": [str(f.expanduser().resolve()) for f in kwargs.get("folder") or []],
+        "tags": list(kwargs.get("tag") or []), "run": kwargs.get("from_run"),
+        "annotation_ids": parse_ids(kwargs.get("annotation_ids"), "--annotation-ids"),
+        "annotation_collection": kwargs.get("annotation_collection")}
+    if not any(value is not None and value != [] for value in options.values()):
+        return Selection()  # the whole project: nothing to look up
     try:
-        selection = resolve(project.db, ids=parse_ids(kwargs.get("ids")), sha1s=list(kwargs.get("sha1") or []),
-                            folders=[str(f.expanduser().resolve()) for f in kwargs.get("folder") or []],
-                            tags=list(kwargs.get("tag") or []), run=kwargs.get("from_run"),
-                            annotation_ids=parse_ids(kwargs.get("annotation_ids"), "--annotation-ids"),
-                            annotation_collection=kwargs.get("annotation_collection"))
+        selection = resolve(project.db, **options)
     except SelectionError as exc:
         fail(str(exc))
     for note in selection.notes:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import atexit
 import os
 import signal
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # concurrent.futures.process (with multiprocessing) is imported when a pool starts
+    from concurrent.futures import ProcessPoolExecutor
 
 WORKERS_ENV = "LIGHTPLUG_WORKERS"
 
@@ -83,6 +87,8 @@ def process_pool() -> Executor:
         if count == 1:
             _processes = thread_pool()
         else:
+            from concurrent.futures import ProcessPoolExecutor
+
             from .spawn import QuietSpawnContext
 
             for key, value in MALLOC_ENV.items():  # read by glibc at the workers' start
@@ -149,7 +155,7 @@ def terminate_workers() -> None:
     pool, threads = _processes, _threads
     _processes = _threads = None
     _sizes.clear()
-    if isinstance(pool, ProcessPoolExecutor):
+    if pool is not None and not isinstance(pool, ThreadPoolExecutor):  # the process pool
         _quiet_broken_pool_thread()
         workers = list((getattr(pool, "_processes", None) or {}).values())
         for process in workers:

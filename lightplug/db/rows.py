@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from . import paths
 from ..models import (
     Folder, ImageProperty, Instance, InstanceProperty, Property, PropertyGroup, Tag, VectorType,
 )
+
+
+def query(db: Any, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+    """The rows of ``sql`` as dicts (as ``Database.query`` gives them), on a ``Database`` or a
+    plain ``sqlite3`` connection (``Project.conn``: no sqlite-utils needed)."""
+    cursor = db.execute(sql, list(params))
+    names = [d[0] for d in cursor.description or ()]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
 def dumps(value: Any) -> str:

@@ -17,6 +17,8 @@ from . import rows
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from .tx import Target
+
 RUNNING = "running"
 FINAL_STATUSES = ("success", "failure", "error", "interrupted")
 
@@ -25,22 +27,22 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat()
 
 
-def start_run(db: Database, *, operator: str, plugin: str | None, parameters: dict,
+def start_run(db: Target, *, operator: str, plugin: str | None, parameters: dict,
               selection: dict, started: _dt.datetime, executor: str | None = None) -> int:
     """Record a run as ``running`` (visible to other processes at once) and return its id;
     ``executor`` names where its per-image work goes."""
-    from .tx import write
+    from .tx import raw, write
 
+    record = {"operator": operator, "plugin": plugin, "parameters": rows.dumps(parameters),
+              "selection": rows.dumps(selection), "started": started.isoformat(), "duration": None,
+              "status": RUNNING, "result": None, "pid": os.getpid(), "host": socket.gethostname(),
+              "executor": executor}
     with write(db):
-        return int(db.table("runs").insert({  # type: ignore[arg-type]
-            "operator": operator, "plugin": plugin, "parameters": rows.dumps(parameters),
-            "selection": rows.dumps(selection), "started": started.isoformat(), "duration": None,
-            "status": RUNNING, "result": None, "pid": os.getpid(), "host": socket.gethostname(),
-            "executor": executor,
-        }).last_pk)
+        return int(raw(db).execute(f"insert into runs ({', '.join(record)}) values "
+                                   f"({', '.join('?' * len(record))}) returning id", list(record.values())).fetchone()[0])
 
 
-def finish_run(db: Database, run_id: int, *, status: str, duration: float, result: Any) -> None:
+def finish_run(db: Target, run_id: int, *, status: str, duration: float, result: Any) -> None:
     """Close run ``run_id`` with its final ``status`` and result."""
     from .tx import write
 

@@ -14,6 +14,8 @@ from ..models import Folder, ImageInfo, Instance, Vector, VectorType
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+    from .tx import Target
+
 _CHUNK = 900  # stay below SQLite's bound-parameter limit
 
 
@@ -115,7 +117,7 @@ def add_instances(db: Database, instances: list[Instance]) -> list[Instance]:
     return out
 
 
-def get_instances(db: Database, ids: Sequence[int] | None = None,
+def get_instances(db: Target, ids: Sequence[int] | None = None,
                   sha1s: Sequence[str] | None = None) -> list[Instance]:
     """Instances whose id is in ``ids`` or sha1 in ``sha1s``; all of them with no filter."""
     select = f"select {rows.INSTANCE_COLUMNS} from instances"
@@ -170,26 +172,30 @@ def remove_folder_tree(db: Database, path: str) -> tuple[list[int], list[Instanc
 
 
 # -- vectors ------------------------------------------------------------------------------
-def add_vector_type(db: Database, source: str, params: dict) -> VectorType:
+def add_vector_type(db: Target, source: str, params: dict) -> VectorType:
     """The vector type of ``source`` with ``params``: the stored one, or a new one.
 
-    Two processes starting the same plugin at once get the same type, not two.
+    Two processes starting the same plugin at once get the same type, not two (the lookup is
+    made again under the write lock before inserting).
     """
-    from .tx import write
+    from .tx import raw, write
 
     text = rows.dumps(params)
-    with write(db):
-        found = list(db.query("select id from vector_types where source = ? and params = ? order by id limit 1",
-                              [source, text]))
-        vid = found[0]["id"] if found else int(db.table("vector_types").insert(
-            {"source": source, "params": text}).last_pk or 0)
-    return VectorType(id=vid, source=source, params=params)
+    sql = "select id from vector_types where source = ? and params = ? order by id limit 1"
+    found = raw(db).execute(sql, [source, text]).fetchone()  # the usual case: no write lock taken
+    if found is None:
+        with write(db):
+            found = raw(db).execute(sql, [source, text]).fetchone() or raw(db).execute(
+                "insert into vector_types (source, params) values (?, ?) returning id", [source, text]).fetchone()
+    return VectorType(id=int(found[0]), source=source, params=params)
 
 
-def get_vector_types(db: Database, source: str | None = None) -> list[VectorType]:
+def get_vector_types(db: Target, source: str | None = None) -> list[VectorType]:
+    """The vector types (of plugin ``source``), by id."""
     if source is None:
-        return [rows.vector_type(r) for r in db.query("select * from vector_types order by id")]
-    return [rows.vector_type(r) for r in db.query("select * from vector_types where source = ? order by id", [source])]
+        return [rows.vector_type(r) for r in rows.query(db, "select * from vector_types order by id")]
+    return [rows.vector_type(r) for r in rows.query(db, "select * from vector_types where source = ? order by id",
+                                                    [source])]
 
 
 def add_vectors(db: Database, vectors: Iterable[Vector]) -> None:
@@ -238,7 +244,7 @@ def put_vector_bytes(db: Database, rows: Iterable[tuple[int, str, bytes]]) -> No
                         [(int(t), str(s), bytes(d)) for t, s, d in rows])
 
 
-def get_vector_bytes(db: Database, type_id: int, sha1s: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
+def get_vector_bytes(db: Target, type_id: int, sha1s: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
     """``(sha1, raw bytes)`` of the vectors of type ``type_id`` (of ``sha1s``, or all), in bulk."""
     sql = "select sha1, data from vectors where type_id = ?"
     if sha1s is None:

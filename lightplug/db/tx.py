@@ -17,7 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, Union
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -57,39 +57,73 @@ def connect_raw(path: str | os.PathLike) -> sqlite3.Connection:
     return conn
 
 
+#: what ``write`` and the plain-SQL readers take: the project's ``Database`` or its raw connection
+Target = Union["Database", sqlite3.Connection]
+T = TypeVar("T", bound=Target)
+_depth: dict[int, int] = {}  # id(connection) -> open write() blocks (no entry: none open)
+
+
+def raw(db: Target) -> sqlite3.Connection:
+    """The ``sqlite3`` connection of ``db`` (a ``Database`` or the connection itself)."""
+    return db if isinstance(db, sqlite3.Connection) else db.conn
+
+
 @contextlib.contextmanager
-def write(db: Database) -> Iterator[Database]:
+def write(db: T) -> Iterator[T]:
     """A write transaction: ``BEGIN IMMEDIATE`` (waiting for the lock), or a savepoint if nested.
 
-    Commits when the block ends, rolls back if it raises (``KeyboardInterrupt`` included). A
-    transaction that Python's sqlite3 opened implicitly outside any ``write`` (a plugin writing
-    through ``db.conn`` directly) is committed first, so that it cannot swallow this one unseen.
+    ``db`` is the project's ``Database`` or its raw connection (``Project.conn``: no sqlite-utils
+    needed); both count the same blocks. Commits when the block ends, rolls back if it raises
+    (``KeyboardInterrupt`` included). A transaction that Python's sqlite3 opened implicitly
+    outside any ``write`` (a plugin writing through ``db.conn`` directly) is committed first, so
+    that it cannot swallow this one unseen.
     """
-    depth = getattr(db, "_write_depth", 0)
-    if db.conn.in_transaction and depth:
-        with db.atomic():
+    conn = raw(db)
+    key = id(conn)  # entries live only while a block is open on the connection: ids stay unique
+    depth = _depth.get(key, 0)
+    if conn.in_transaction and depth:
+        name = f"lightplug_{depth}"
+        conn.execute(f"SAVEPOINT {name}")
+        _depth[key] = depth + 1
+        try:
             yield db
+        except BaseException:
+            if conn.in_transaction:  # (an error that ended the transaction took the savepoint too)
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
+        finally:
+            _depth[key] = depth
         return
-    if db.conn.in_transaction:
-        db.conn.execute("COMMIT")
+    if conn.in_transaction:
+        conn.execute("COMMIT")
     with _busy_as_error():
-        db.conn.execute("BEGIN IMMEDIATE")
-    db._write_depth = depth + 1  # type: ignore[attr-defined]
+        conn.execute("BEGIN IMMEDIATE")
+    _depth[key] = depth + 1
     try:
         yield db
     except BaseException:
-        db._write_depth = depth  # type: ignore[attr-defined]
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+        _restore(key, depth)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    db._write_depth = depth  # type: ignore[attr-defined]
+    _restore(key, depth)
     try:
         with _busy_as_error():
-            db.conn.execute("COMMIT")
+            conn.execute("COMMIT")
     except BaseException:
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
+
+
+def _restore(key: int, depth: int) -> None:
+    if depth:
+        _depth[key] = depth
+    else:
+        _depth.pop(key, None)
 
 
 @contextlib.contextmanager

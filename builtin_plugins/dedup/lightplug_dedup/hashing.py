@@ -29,10 +29,12 @@ from __future__ import annotations
 import itertools
 import os
 from functools import lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-from PIL import Image
+
+if TYPE_CHECKING:  # Pillow is imported where images are handled: finding duplicates decodes nothing
+    from PIL import Image
 
 HASH_KINDS: tuple[str, ...] = ("phash", "dhash", "ahash", "whash")
 HASH_BITS = 64
@@ -72,6 +74,8 @@ def variant_cuts() -> list[tuple[Cut, bool]]:
 
 def gray_and_colour(rgb: Image.Image, size: int = GRAY_SIZE) -> tuple[np.ndarray, np.ndarray]:
     """``(gray (size, size) float32, mean chroma (Cb, Cr))`` of an upright RGB(A) image (area average)."""
+    from PIL import Image
+
     small = rgb if rgb.size == (size, size) else rgb.resize((size, size), Image.Resampling.BOX)
     small = small if small.mode == "RGB" else small.convert("RGB")
     ycc = np.asarray(small, dtype=np.float32) @ _RGB_TO_YCC.T

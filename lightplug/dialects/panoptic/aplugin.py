@@ -179,7 +179,7 @@ class APlugin:
             return self._vector_types
         from ...db import store
 
-        return store.get_vector_types(self._project.db, source=self.name)
+        return store.get_vector_types(self._project.conn, source=self.name)
 
     @vector_types.setter
     def vector_types(self, value: list[VectorType]) -> None:
@@ -229,7 +229,7 @@ class APlugin:
 
         if not isinstance(self.params, BaseModel):
             return
-        stored = store.plugin_setting(self._project.db, self.name)["params"]
+        stored = store.plugin_setting(self._project.conn, self.name)["params"]
         if stored:
             try:
                 self.params = type(self.params).model_validate({**self.params.model_dump(), **stored})

@@ -40,7 +40,7 @@ class PluginProjectInterface:
     async def get_instances(self, ids: Sequence[int] | None = None,
                             sha1s: Sequence[str] | None = None) -> list[Instance]:
         """Instances by id or sha1 (either matches); all instances with no filter."""
-        return store.get_instances(self._project.db, ids, sha1s)
+        return store.get_instances(self._project.conn, ids, sha1s)
 
     async def get_images(self, sha1s: Sequence[str] | None = None) -> list[ImageInfo]:
         """What is known of image contents: size, format, mode, ahash, file size (lightplug)."""
@@ -109,7 +109,7 @@ class PluginProjectInterface:
 
     async def get_vector_bytes(self, type_id: int, sha1s: Sequence[str] | None = None) -> list[tuple[str, bytes]]:
         """``(sha1, raw bytes)`` of the stored vectors of ``type_id`` (of ``sha1s``, or all), in bulk."""
-        return store.get_vector_bytes(self._project.db, type_id, sha1s)
+        return store.get_vector_bytes(self._project.conn, type_id, sha1s)
 
     async def vector_exist(self, type_id: int, sha1: str) -> bool:
         """Whether a vector of ``type_id`` is stored for ``sha1``."""
@@ -117,7 +117,7 @@ class PluginProjectInterface:
 
     async def get_vector_types(self, source: str | None = None) -> list[VectorType]:
         """Vector types, optionally only those of plugin ``source``."""
-        return store.get_vector_types(self._project.db, source)
+        return store.get_vector_types(self._project.conn, source)
 
     async def get_runs(self, limit: int | None = None) -> list[dict]:
         """Recorded runs, newest first (lightplug): operator, parameters, selection, status, result."""
@@ -196,7 +196,7 @@ class PluginProjectInterface:
 
     async def add_vector_type(self, vec: VectorType) -> VectorType:
         """Store a vector type and return it with its real id."""
-        stored = store.add_vector_type(self._project.db, vec.source or self._source, vec.params)
+        stored = store.add_vector_type(self._project.conn, vec.source or self._source, vec.params)
         vec.id = stored.id
         for plugin in self._plugins_of(stored.source):
             await plugin.load_vector_types()
