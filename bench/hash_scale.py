@@ -32,9 +32,8 @@ if path == "-":  # not stored: the same codes, made in memory
     codes = planted_codes(n)
 else:
     from lightplug.db import store
-    from lightplug.db.tx import connect
-    db = connect(path)
-    rows = store.get_vector_bytes(db, 1)
+    from lightplug.db.tx import connect_raw
+    rows = store.get_vector_bytes(connect_raw(path), 1)
     codes = np.frombuffer(b"".join(d for _, d in rows), dtype=np.uint64)
 read = time.perf_counter() - started
 from lightplug.compute.hamming import pairs_within
@@ -63,12 +62,12 @@ def planted_codes(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
 
 def store_codes(path: Path, codes) -> float:  # type: ignore[no-untyped-def]
     """Write ``codes`` as 8-byte vectors of type 1 into a new project database; seconds taken."""
-    from lightplug.db import store
+    from lightplug.db import database, store
     from lightplug.db.schema import migrate
-    from lightplug.db.tx import connect, write
+    from lightplug.db.tx import connect_raw, write
 
     started = time.perf_counter()
-    db = connect(path)
+    db = database(connect_raw(path))
     migrate(db)
     store.add_vector_type(db, "bench", {"hash": "random64"})
     raw = codes.tobytes()

@@ -238,9 +238,11 @@ def set_plugin_setting(db: Database, name: str, **values: Any) -> None:
             pk="name")
 
 
-def put_vector_bytes(db: Database, rows: Iterable[tuple[int, str, bytes]]) -> None:
+def put_vector_bytes(db: Target, rows: Iterable[tuple[int, str, bytes]]) -> None:
     """Store ``(type_id, sha1, raw bytes)`` vectors, replacing existing ones; call inside ``write``."""
-    db.conn.executemany("INSERT OR REPLACE INTO vectors (type_id, sha1, data) VALUES (?, ?, ?)",
+    from .tx import raw
+
+    raw(db).executemany("INSERT OR REPLACE INTO vectors (type_id, sha1, data) VALUES (?, ?, ?)",
                         [(int(t), str(s), bytes(d)) for t, s, d in rows])
 
 
