@@ -201,3 +201,18 @@ def test_features_are_listed_per_plugin_and_the_decode_size_serves_them_all():
         ImageFeature("d", native_size, {}, dtype="uint8")
     with pytest.raises(TypeError):
         register_feature(holder, "not a feature")  # type: ignore[arg-type]
+
+
+def test_known_contents_are_looked_up_by_their_sha1_keys():
+    """``sha1_keys`` (the contents a project has, sent to the import's workers) are sorted and
+    distinct; ``inspect_chunk`` skips the features of exactly those contents."""
+    import hashlib
+
+    from lightplug.importer import _is_known, sha1_keys
+
+    sha1s = [hashlib.sha1(str(k).encode()).hexdigest() for k in range(50)]
+    keys = sha1_keys(sha1s + sha1s[:10])  # repeated contents: one key each
+    assert len(keys) == 50 and list(keys) == sorted(keys)
+    assert all(_is_known(s, keys) for s in sha1s)
+    assert not _is_known(hashlib.sha1(b"new").hexdigest(), keys)
+    assert len(sha1_keys([])) == 0 and not _is_known(sha1s[0], sha1_keys([]))
