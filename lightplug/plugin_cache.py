@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +63,8 @@ def _read(path: Path, key: str) -> dict[str, Any] | None:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write ``data`` as JSON atomically (a temporary file renamed); a cache that cannot be
     written is only a slower next command."""
+    import tempfile  # (imports random: only when a cache is written)
+
     from .catalog import jsonable
 
     try:

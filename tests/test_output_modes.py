@@ -44,6 +44,56 @@ class Splitter(APlugin):
         return ActionResult(groups=[Group(ids=[i.id], name=f"image {i.id}") for i in images])
 
 
+class Wordy(APlugin):
+    """A plugin whose actions' descriptions are hard to wrap."""
+
+    def __init__(self, project, plugin_path: str, name: str) -> None:
+        super().__init__(name=name, project=project, plugin_path=plugin_path)
+        self.add_action_easy(self.long_words, ["execute"])
+        self.add_action_easy(self.short, ["execute"])
+
+    async def long_words(self, context: ActionContext, first_option_with_a_long_name: int = 1,
+                         second_option_with_a_long_name: str = "x", third: bool = False) -> ActionResult:
+        """A description with aVeryLongWordThatIsLongerThanAnyLineCanHoldWhenTheTerminalIsNarrow, some
+        hyphenated-words-that-must-not-break-at-hyphens,  doubled  spaces, a tab\there, an
+        escape \x1b[31m sequence and unicode: café, naïve, Ärger."""
+        return ActionResult()
+
+    async def short(self, context: ActionContext) -> ActionResult:
+        """Short."""
+        return ActionResult()
+
+
+def test_ops_list_for_a_pipe_is_the_terminal_listing_without_styles(tmp_path, monkeypatch):
+    """``ops list`` written to a pipe or a file gives the text rich draws on a terminal, wrapped
+    the same at any width, minus its styles and the spaces rich pads wrapped lines with. Plain
+    words are wrapped without rich (~20 ms of every listing); texts with tabs, wide characters
+    or words longer than a line are left to rich."""
+    plain_words = PluginCli(plugins="dedup")
+    hard_words = PluginCli(plugins="dedup")
+    hard_words.add("wordy", Wordy)
+    for cli, simple in ((plain_words, True), (hard_words, False)):
+        root = cli.init(tmp_path / f"p{simple}")
+        for columns in ("40", "63", "80", "120"):
+            monkeypatch.setenv("COLUMNS", columns)
+            monkeypatch.delenv("FORCE_COLOR", raising=False)
+            plain = cli("-C", root, "ops", "list")
+            monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws as on a terminal
+            drawn = cli("-C", root, "ops", "list")
+            assert plain.exit_code == drawn.exit_code == 0
+            assert "\x1b" not in plain.stdout and "\x1b[1m" in drawn.stdout  # bold ids: styles were drawn
+            unstyled = re.sub(r"\x1b\[[0-9;]*m", "", drawn.stdout)
+            rstripped = "\n".join(line.rstrip() for line in unstyled.split("\n"))
+            assert "\n".join(line.rstrip() for line in plain.stdout.split("\n")) == rstripped, columns
+            assert "dedup.find_duplicates  action (group)" in plain.stdout
+            if simple:  # written without rich: no padded lines, nothing wider than the terminal
+                assert plain.stdout == rstripped and "    Find exact and near-duplicate" in plain.stdout
+                assert all(len(line) <= int(columns) for line in plain.stdout.splitlines()
+                           if not line.startswith("dedup."))
+            else:
+                assert "wordy.long_words  action (execute)" in plain.stdout and "\\x1b[31m" in plain.stdout
+
+
 @pytest.fixture
 def cli() -> PluginCli:
     return PluginCli(plugins="dedup")

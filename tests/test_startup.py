@@ -65,6 +65,7 @@ def test_warm_ops_list_imports_no_plugin_and_no_numpy(project: Path, tmp_path: P
     assert not tops(names) & HEAVY and not {n for n in names if n.startswith("lightplug_")}, sorted(names)
     # an up-to-date project opens on plain sqlite3: sqlite-utils (~70 ms) is for commands that write
     assert "sqlite_utils" not in tops(names) and "lightplug.models" not in names
+    assert "rich" not in tops(names)  # a pipe gets the listing's plain text: nothing to draw
 
 
 def test_schema_steps_name_the_migrations() -> None:

@@ -6,9 +6,12 @@ when it is warm.
 
 from __future__ import annotations
 
+import os
+from typing import TextIO
+
 import typer
 
-from .common import EXIT_FAILED, clean, esc, fail, print_json, stderr, stdout, try_open_project
+from .common import EXIT_FAILED, clean, data_stream, esc, fail, print_json, stderr, stdout, try_open_project
 
 app = typer.Typer(help="Operators and actions that `lightplug run` can execute.", no_args_is_help=True)
 
@@ -31,6 +34,13 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     if as_json:
         print_json([{**s.as_json(), "status": "ok"} for s in found.specs] + failed)
         return
+    if not found.specs and not failed:
+        stderr().print("No operators: install a plugin package (see `lightplug plugins list`).")
+        return
+    stream = data_stream()
+    if not stream.isatty() and not os.environ.get("FORCE_COLOR"):  # no styles to draw: no rich (~20 ms)
+        if _plain_listing(stream, found.specs, failed):
+            return
     from rich.padding import Padding
     from rich.text import Text
 
@@ -49,9 +59,41 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     for f in failed:
         out.print(f"[bold]{esc(f['id'])}[/]  [red]failed[/]", soft_wrap=True)
         indented(f["error"])
-    if not found.specs and not failed:
-        stderr().print("No operators: install a plugin package (see `lightplug plugins list`).")
 
+
+def _plain_listing(stream: TextIO, specs: list, failed: list[dict]) -> bool:
+    """Write the listing as a terminal shows it, without its styles, for a pipe or a file: each
+    text wrapped to the width (``COLUMNS``, else 80) under a 4-space indent, as rich wraps it.
+    False (nothing written) when a text is not plain ASCII words that fit a line: rich's own
+    wrapping of tabs, wide characters and words longer than a line is then used."""
+    import shutil
+    import textwrap
+
+    width = max(20, shutil.get_terminal_size().columns)  # the indent included
+    lines: list[str] = []
+
+    def indented(text: str) -> bool:
+        text = clean(text)
+        if not (text.isascii() and text.isprintable()) or any(len(w) > width - 4 for w in text.split()):
+            return False
+        lines.extend(textwrap.wrap(text, width, initial_indent="    ", subsequent_indent="    ",
+                                   break_on_hyphens=False) or ["    "])
+        return True
+
+    for s in specs:
+        kind = s.dialect + (" (" + ", ".join(s.hooks) + ")" if s.hooks else "")
+        lines.append(f"{clean(s.qualified)}  {clean(kind)}")
+        if s.description and not indented(s.description):
+            return False
+        if s.params and not indented(", ".join(p.reachable for p in s.params)):
+            return False
+    for f in failed:
+        lines.append(f"{clean(f['id'])}  failed")
+        if not indented(f["error"]):
+            return False
+    stream.write("\n".join(lines) + "\n")
+    stream.flush()
+    return True
 
 
 @app.command("show")
