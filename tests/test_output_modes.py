@@ -86,6 +86,10 @@ def test_ops_list_for_a_pipe_is_the_terminal_listing_without_styles(tmp_path, mo
             rstripped = "\n".join(line.rstrip() for line in unstyled.split("\n"))
             assert "\n".join(line.rstrip() for line in plain.stdout.split("\n")) == rstripped, columns
             assert "dedup.find_duplicates  action (group)" in plain.stdout
+            monkeypatch.delenv("FORCE_COLOR")
+            monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich's other way of being told to draw
+            assert cli("-C", root, "ops", "list").stdout == drawn.stdout
+            monkeypatch.delenv("TTY_COMPATIBLE")
             if simple:  # written without rich: no padded lines, nothing wider than the terminal
                 assert plain.stdout == rstripped and "    Find exact and near-duplicate" in plain.stdout
                 assert all(len(line) <= int(columns) for line in plain.stdout.splitlines()

@@ -38,9 +38,8 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
         stderr().print("No operators: install a plugin package (see `lightplug plugins list`).")
         return
     stream = data_stream()
-    if not stream.isatty() and not os.environ.get("FORCE_COLOR"):  # no styles to draw: no rich (~20 ms)
-        if _plain_listing(stream, found.specs, failed):
-            return
+    if not _terminal(stream) and _plain_listing(stream, found.specs, failed):  # no rich (~20 ms)
+        return
     from rich.padding import Padding
     from rich.text import Text
 
@@ -59,6 +58,20 @@ def list_(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help
     for f in failed:
         out.print(f"[bold]{esc(f['id'])}[/]  [red]failed[/]", soft_wrap=True)
         indented(f["error"])
+
+
+def _terminal(stream: TextIO) -> bool:
+    """Whether rich would draw styles on ``stream``: ``TTY_COMPATIBLE`` (0 or 1), else a
+    non-empty ``FORCE_COLOR``, else whether it is a terminal (as rich's ``Console.is_terminal``)."""
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "1"
+    if os.environ.get("FORCE_COLOR") is not None:
+        return os.environ["FORCE_COLOR"] != ""
+    try:
+        return stream.isatty()
+    except ValueError:  # closed
+        return False
 
 
 def _plain_listing(stream: TextIO, specs: list, failed: list[dict]) -> bool:
