@@ -100,6 +100,7 @@ def find(specs: list[ActionSpec], name: str) -> ActionSpec:
 
 
 _PLAIN = frozenset({bool, int, float, str, type(None)})
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, read once per class
 
 
 def jsonable(value: Any) -> Any:
@@ -111,13 +112,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, pathlib.PurePath):
         return str(value)
     if isinstance(value, dict):
+        if all(type(k) is str and type(v) in _PLAIN for k, v in value.items()):  # a record: copied
+            return dict(value)
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         if all(type(v) in _PLAIN for v in value):  # ids, scores, names: no call per item
             return list(value)
         return [jsonable(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+        return {name: jsonable(getattr(value, name)) for name in names}
     if hasattr(value, "tolist"):
         return value.tolist()
     if hasattr(value, "model_dump"):

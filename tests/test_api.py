@@ -48,3 +48,42 @@ def test_clear_errors_for_bad_names_values_and_selections(root, sample_dir):
             api.run(project, "hue.hue_groups", selection={"ids": [999]})
         assert api.runs(project) == []  # refused runs are not recorded
         assert api.undo(project) is None
+
+
+def test_jsonable_converts_what_results_hold():
+    """``catalog.jsonable``: plain records are copied (not shared), keys made strings, and
+    numpy values, enums, paths, sets, dataclasses (also nested, also of the same class
+    again) and pydantic models converted."""
+    import dataclasses
+    import enum
+    import json
+    from pathlib import Path
+
+    import numpy as np
+    from pydantic import BaseModel
+
+    from lightplug.catalog import jsonable
+
+    class Colour(enum.Enum):
+        RED = "red"
+
+    @dataclasses.dataclass
+    class Member:
+        id: int
+        path: Path
+        score: float | None = None
+
+    class Settings(BaseModel):
+        k: int = 3
+
+    record = {"id": 1, "name": "a", "score": 0.5, "flag": True, "none": None}
+    copied = jsonable(record)
+    assert copied == record and copied is not record
+    value = {"record": record, 2: {"x": np.float32(0.25)}, "colour": Colour.RED, "tags": {"b"},
+             "members": [Member(1, Path("/p/a.jpg"), 0.5), Member(2, Path("/p/b.jpg"))],
+             "array": np.arange(3), "settings": Settings()}
+    out = jsonable(value)
+    assert out == {"record": record, "2": {"x": 0.25}, "colour": "red", "tags": ["b"],
+                   "members": [{"id": 1, "path": "/p/a.jpg", "score": 0.5}, {"id": 2, "path": "/p/b.jpg", "score": None}],
+                   "array": [0, 1, 2], "settings": {"k": 3}}
+    assert json.loads(json.dumps(out)) == out
