@@ -77,12 +77,14 @@ def _terminal(stream: TextIO) -> bool:
 def _plain_listing(stream: TextIO, specs: list, failed: list[dict]) -> bool:
     """Write the listing as a terminal shows it, without its styles, for a pipe or a file: each
     text wrapped to the width (``COLUMNS``, else 80) under a 4-space indent, as rich wraps it.
-    False (nothing written) when a text is not plain ASCII words that fit a line: rich's own
-    wrapping of tabs, wide characters and words longer than a line is then used."""
+    False (nothing written) when a text is not plain ASCII words that fit a line, or the width is
+    under 20 columns: rich's own wrapping of tabs, wide characters and long words is then used."""
     import shutil
     import textwrap
 
-    width = max(20, shutil.get_terminal_size().columns)  # the indent included
+    width = shutil.get_terminal_size().columns  # the indent included
+    if width < 20:  # a very narrow width: as rich draws it
+        return False
     lines: list[str] = []
 
     def indented(text: str) -> bool:
