@@ -22,12 +22,12 @@ def test_path_map_and_executor_names(monkeypatch):
     from lightplug.compute.executors import executor_name, split_name
     from lightplug.compute.remote import BadSetting, map_path, path_map
 
-    monkeypatch.setenv("LIGHTPLUG_PATH_MAP", "/mnt/photos=/data/photos; /mnt=/share/ ;/=/root")
+    monkeypatch.setenv("LIGHTPLUG_PATH_MAP", "/mnt/photos=/data/photos; /mnt=/share/ ;/=/cluster")
     pairs = path_map()
-    assert pairs == [("/mnt/photos", "/data/photos"), ("/mnt", "/share"), ("/", "/root")]
+    assert pairs == [("/mnt/photos", "/data/photos"), ("/mnt", "/share"), ("/", "/cluster")]
     assert map_path("/mnt/photos/a.jpg", pairs) == "/data/photos/a.jpg"
     assert map_path("/mnt/photosets/a.jpg", pairs) == "/share/photosets/a.jpg"
-    assert map_path("/home/x.png", pairs) == "/root/home/x.png"
+    assert map_path("/home/x.png", pairs) == "/cluster/home/x.png"
     monkeypatch.setenv("LIGHTPLUG_PATH_MAP", "/only-one-side")
     with pytest.raises(BadSetting, match="is not LOCAL_PREFIX=CLUSTER_PREFIX") as bad:
         path_map()

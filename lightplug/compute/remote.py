@@ -378,9 +378,9 @@ class RemoteMapper:
             await asyncio.wait(pending, timeout=LOST_GRACE)
         together = list(lost.tasks)
         for waited, number in sorted(pending.items(), key=lambda pair: pair[1]):
-            if waited.done() and not waited.cancelled() and waited.exception() is not None:
-                group = [item for i in tasks[number] for item in chunks[i]]
-                failure = self._failure(waited.exception(), group)  # type: ignore[arg-type]
+            error = waited.exception() if waited.done() and not waited.cancelled() else None
+            if error is not None:
+                failure = self._failure(error, [item for i in tasks[number] for item in chunks[i]])
                 if isinstance(failure, WorkerLost):
                     together.extend(failure.tasks)
         return lost if len(together) == len(lost.tasks) else worker_lost(self.name, together, lost.detail)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import paths
 from ..models import (
     Folder, ImageProperty, Instance, InstanceProperty, Property, PropertyGroup, Tag, VectorType,
 )
 
+if TYPE_CHECKING:
+    from .tx import Target
 
-def query(db: Any, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+
+def query(db: Target, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     """The rows of ``sql`` as dicts (as ``Database.query`` gives them), on a ``Database`` or a
     plain ``sqlite3`` connection (``Project.conn``: no sqlite-utils needed)."""
     cursor = db.execute(sql, list(params))

@@ -180,12 +180,12 @@ def add_vector_type(db: Target, source: str, params: dict) -> VectorType:
     """
     from .tx import raw, write
 
-    text = rows.dumps(params)
+    text, conn = rows.dumps(params), raw(db)
     sql = "select id from vector_types where source = ? and params = ? order by id limit 1"
-    found = raw(db).execute(sql, [source, text]).fetchone()  # the usual case: no write lock taken
+    found = conn.execute(sql, [source, text]).fetchone()  # the usual case: no write lock taken
     if found is None:
-        with write(db):
-            found = raw(db).execute(sql, [source, text]).fetchone() or raw(db).execute(
+        with write(conn):
+            found = conn.execute(sql, [source, text]).fetchone() or conn.execute(
                 "insert into vector_types (source, params) values (?, ?) returning id", [source, text]).fetchone()
     return VectorType(id=int(found[0]), source=source, params=params)
 
