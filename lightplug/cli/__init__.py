@@ -67,6 +67,19 @@ def main() -> None:
         raise
     finally:  # the command is over: a late Ctrl-C must not print tracebacks from the exit clean-up
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _skip_final_collection()
+
+
+def _skip_final_collection() -> None:
+    """Spare the interpreter's exit a garbage-collector pass over every object still alive.
+
+    The project is closed and the output flushed by now; what is left (modules, plugins, the
+    instances a run read) is freed by the process ending. That pass took 70-100 ms after a run
+    over 11,000 images. ``atexit`` handlers and ``weakref.finalize`` callbacks still run.
+    """
+    import gc
+
+    gc.freeze()
 
 
 def start_cli(args: list[str] | None = None) -> None:
