@@ -43,8 +43,9 @@ def worker_count() -> int:
 
 
 def _ignore_sigint() -> None:
-    """Pool initializer: a worker leaves Ctrl-C to the main process, and its BLAS one thread
-    (set here, before the worker imports numpy, so the main process keeps its own threads)."""
+    """Pool initializer: a worker leaves Ctrl-C to the main process, gets one BLAS thread
+    (set here, before the worker imports numpy, so the main process keeps its own threads)
+    and exits without the collector's final pass."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .spawn import unblock_sigint
 
@@ -52,6 +53,11 @@ def _ignore_sigint() -> None:
     for key, value in THREAD_ENV.items():
         os.environ.setdefault(key, value)
     _die_with_parent()
+    import gc
+
+    # at exit, the modules and plugins a worker loaded are freed by the process ending: spare the
+    # interpreter's final collection walking them (the main process waits for its workers to end)
+    atexit.register(gc.freeze)
 
 
 def _die_with_parent() -> None:
