@@ -216,3 +216,36 @@ def test_known_contents_are_looked_up_by_their_sha1_keys():
     assert all(_is_known(s, keys) for s in sha1s)
     assert not _is_known(hashlib.sha1(b"new").hexdigest(), keys)
     assert len(sha1_keys([])) == 0 and not _is_known(sha1s[0], sha1_keys([]))
+
+
+def test_builtin_features_give_an_image_the_same_value_in_any_chunk():
+    """The built-in plugins' features vectorise over a chunk in cache-sized blocks: the value an
+    image gets does not depend on the chunk it came in, nor on its place in it."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from lightplug.imaging import decode_image
+    from lightplug_dedup.hashing import packed_features
+    from lightplug_hue.compute import hues_of_images
+    from lightplug_quality.plugin import measure_reduced_feature
+    from lightplug_similarity.embedding import embed_images
+
+    rng = np.random.default_rng(7)
+    images = []
+    for k in range(37):  # more than two blocks of every feature, and not a multiple of one
+        base = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)  # blocky colours, scaled up smoothly
+        picture = Image.fromarray(base).resize((320 + 8 * k, 240), Image.Resampling.BICUBIC)
+        data = io.BytesIO()
+        picture.save(data, "JPEG", quality=90)
+        images.append(decode_image(data.getvalue(), 128))
+    for feature in (hues_of_images, packed_features, embed_images, measure_reduced_feature):
+        together = np.stack(feature(images))
+        alone = np.stack([feature([image])[0] for image in images])
+        shuffled = np.stack(feature(images[::-1])[::-1])
+        assert len(together) == len(images) and len({row.tobytes() for row in together}) == len(images)
+        if feature is embed_images:  # float32 matrix products: batches of other sizes round differently
+            assert np.allclose(together, alone, rtol=1e-5, atol=1e-6) and np.allclose(together, shuffled)
+        else:
+            assert together.tobytes() == alone.tobytes() == shuffled.tobytes(), feature.__name__

@@ -56,6 +56,9 @@ FINE_WORDS = -(-FINE_BITS // 64)
 FEATURE_WORDS = len(VARIANTS) * (1 + FINE_WORDS) + 1
 #: side of the square grayscale array every image is reduced to
 GRAY_SIZE = 64
+#: images per vectorised pass of ``packed_features``: the chunk's working arrays stay in a
+#: core's L2 cache (a chunk of 32 at once took ~1.35x as long per image)
+BLOCK = 16
 #: side of the area-averaged square the DCT hashes start from
 DCT_SIZE = 32
 #: ITU-R BT.601 weights, the ones Pillow uses for "L" and JPEG uses for Y, Cb, Cr
@@ -223,10 +226,11 @@ def gray_stack(images: Sequence) -> tuple[np.ndarray, np.ndarray]:
 def packed_features(images: Sequence, kind: str = "phash") -> list[np.ndarray]:
     """Feature function: per decoded image, ``FEATURE_WORDS`` uint64 words (``pack``): the 18
     coarse variant hashes, their fine hashes, then the mean colour (Cb, Cr as 2 float32)."""
-    if not len(images):
-        return []
-    gray, colour = gray_stack(images)
-    return list(pack(*hash_variants(gray, kind), colour))
+    out: list[np.ndarray] = []
+    for start in range(0, len(images), BLOCK):
+        gray, colour = gray_stack(images[start:start + BLOCK])
+        out += list(pack(*hash_variants(gray, kind), colour))
+    return out
 
 
 def compute_features(paths: Sequence[str | os.PathLike], kind: str = "phash",

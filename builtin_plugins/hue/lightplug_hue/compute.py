@@ -36,6 +36,9 @@ COLOURED_CHROMA = 0.08  # about 20 of 255 levels: above JPEG chroma noise on gre
 MIN_COLOURED_FRACTION = 0.02
 SMOOTH_DEGREES = 6.0
 PEAK_WINDOW = 30.0
+#: images per vectorised pass of ``hues_of_images``: their float32 planes (128 KB each) stay in
+#: a core's L2 cache; a chunk of 32 at once took twice as long per image
+BLOCK = 8
 
 HueResult = tuple[float, str | None]  # (hue or GRAYSCALE or NaN, error message)
 
@@ -153,10 +156,11 @@ def hues_of_images(images: Sequence[DecodedImage], size: int = FEATURE_SIZE) -> 
     """Feature function: the dominant hue of each decoded image (all at once), a 1-value vector each."""
     from lightplug.imaging import square_stack
 
-    if not images:
-        return []
-    rgb, alpha = square_stack(images, size)
-    return list(dominant_hues(rgb, alpha).astype(np.float32).reshape(-1, 1))
+    out: list[np.ndarray] = []
+    for start in range(0, len(images), BLOCK):
+        rgb, alpha = square_stack(images[start:start + BLOCK], size)
+        out += list(dominant_hues(rgb, alpha).astype(np.float32).reshape(-1, 1))
+    return out
 
 
 def hue_of_file(path: str, size: int = FEATURE_SIZE) -> HueResult:

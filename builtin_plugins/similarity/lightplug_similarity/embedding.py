@@ -32,6 +32,9 @@ THUMB = 32  # thumbnail side in pixels
 GRAY_FREQS = 8  # luminance DCT coefficients with u + v < GRAY_FREQS (DC dropped)
 COLOR_FREQS = 4  # opponent-colour DCT coefficients with u + v < COLOR_FREQS (DC kept)
 HUE_BINS = 12
+#: images per vectorised pass of ``embed_images``: the working arrays stay in a core's L2 cache
+#: (a chunk of 32 at once took ~1.4x as long per image)
+BLOCK = 16
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
@@ -93,10 +96,11 @@ def embed_images(images: Sequence) -> list[np.ndarray]:
     """Feature function: the embedding of each decoded image (``lightplug.compute.DecodedImage``)."""
     from lightplug.imaging import square_stack
 
-    if not images:
-        return []
-    rgb, _ = square_stack(images, 2 * THUMB)  # the shared square, halved by 2 x 2 means
-    return list(embed_thumbnails(halved(rgb)))
+    out: list[np.ndarray] = []
+    for start in range(0, len(images), BLOCK):  # the shared square, halved by 2 x 2 means
+        rgb, _ = square_stack(images[start:start + BLOCK], 2 * THUMB)
+        out += list(embed_thumbnails(halved(rgb)))
+    return out
 
 
 def _flip_invariant(coefs: np.ndarray, u: np.ndarray) -> np.ndarray:
