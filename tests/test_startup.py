@@ -141,8 +141,9 @@ def test_the_database_is_built_once_when_threads_first_ask_together(project: Pat
 
 def test_a_run_that_only_reads_imports_no_sqlite_utils_console_or_pillow(tmp_path: Path, sample_dir: Path) -> None:
     """Finding duplicates again (hashes stored) reads the project and records the run on plain
-    sqlite3, makes no rich console (no tasks to show), decodes nothing (no Pillow) and starts no
-    process pool (no multiprocessing)."""
+    sqlite3, makes no rich console (no tasks to show), decodes nothing (no Pillow), starts no
+    process pool (no multiprocessing) and builds no pydantic validator for the plugin's settings
+    (no search for pydantic's own plugins through importlib.metadata)."""
     import json
 
     env = {**os.environ, "LIGHTPLUG_CACHE_DIR": str(tmp_path / "cache")}
@@ -154,7 +155,8 @@ def test_a_run_that_only_reads_imports_no_sqlite_utils_console_or_pillow(tmp_pat
     assert again.returncode == 0, again.stderr[-2000:]
     out = json.loads(again.stdout)
     assert out["status"] == "success" and out["value"]["hashed"] == 0 and out["run_id"] == json.loads(first.stdout)["run_id"] + 1
-    unwanted = {"sqlite_utils", "rich.console", "PIL", "multiprocessing", "concurrent.futures.process"}
+    unwanted = {"sqlite_utils", "rich.console", "PIL", "multiprocessing", "concurrent.futures.process",
+                "pydantic.plugin._loader", "importlib.metadata"}
     assert not (names | tops(names)) & unwanted, sorted((names | tops(names)) & unwanted)
     listed = subprocess.run([str(LIGHTPLUG), "-C", str(root), "runs", "list", "--json"], capture_output=True,
                             text=True, env=env, check=True)

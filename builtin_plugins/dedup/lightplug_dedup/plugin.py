@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from lightplug import (
     Bounds,
@@ -42,6 +42,7 @@ class HashMethod(str, Enum):
 class DedupParams(BaseModel):
     """Settings (``lightplug plugins config dedup KEY=VALUE``)."""
 
+    model_config = ConfigDict(defer_build=True)  # quick to load: see "Settings" in docs/plugin-guide.md
     hash_on_import: bool = True
     import_method: HashMethod = HashMethod.phash
 
@@ -73,7 +74,7 @@ class DedupPlugin(APlugin):
 
     def __init__(self, project: Any, plugin_path: str, name: str) -> None:
         super().__init__(name=name, project=project, plugin_path=plugin_path)
-        self.params = DedupParams()
+        self.params = DedupParams.model_construct()  # the defaults, valid as declared
         # one feature per hash kind; the host computes the chosen one at import
         self.features = {kind.value: register_feature(self, ImageFeature(
             name=kind.value, function=hash_feature, args=(kind.value,), size=DECODE_SIZE,

@@ -47,7 +47,7 @@ class HuePlugin(APlugin):
         from .settings import HueParams
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
-        self.params = HueParams()
+        self.params = HueParams.model_construct()  # the defaults, valid as declared
         # computed by the host at import, on the pixels it decodes once for every plugin
         self.feature = register_feature(self, ImageFeature(
             name=MODEL, function=hue_feature, args=(SIZE,), size=SIZE, params=self._type_params(),

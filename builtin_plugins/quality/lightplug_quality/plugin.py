@@ -84,7 +84,7 @@ class QualityPlugin(APlugin):
         from .settings import QualityParams
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
-        self.params = QualityParams()
+        self.params = QualityParams.model_construct()  # the defaults, valid as declared
         values = list(MEASURES)
         # by default on the image decoded at reduced size, shared with the other plugins' features;
         # full_resolution: exactly as CleanVision, on the image as Pillow decodes it (size=None)

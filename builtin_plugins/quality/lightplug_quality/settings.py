@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class QualityParams(BaseModel):
     """Persisted per project."""
+
+    model_config = ConfigDict(defer_build=True)  # quick to load: see "Settings" in docs/plugin-guide.md
 
     measure_on_import: bool = True
     """Measure images at import, on the pixels the host decodes once for every plugin, so

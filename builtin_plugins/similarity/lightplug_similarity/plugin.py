@@ -57,7 +57,7 @@ class SimilarityPlugin(APlugin):
         from .params import SimilarityParams
 
         super().__init__(name=name, project=project, plugin_path=plugin_path)
-        self.params = SimilarityParams()
+        self.params = SimilarityParams.model_construct()  # the defaults, valid as declared
         # the pixel embedding is computed by the host at import, on pixels decoded once for all plugins
         self.pixel_feature = register_feature(self, ImageFeature(
             name="pixels", function=embed_feature, size=64, params=pixel_params(),
