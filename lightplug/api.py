@@ -67,25 +67,36 @@ def open_project(directory: str | os.PathLike | None = None, *, plugins: bool = 
 def import_paths(project: Project, paths: Iterable[str | os.PathLike], *, recursive: bool = True,
                  on_files: Callable[[int], None] | None = None, on_done: Callable[[], None] | None = None,
                  console: Console | None = None, max_pixels: int | None = None,
-                 max_file_bytes: int | None = None) -> ImportSummary:
+                 max_file_bytes: int | None = None, prepare: Callable[[], None] | None = None) -> ImportSummary:
     """Import image files and folders in place, tell the plugins, run the tasks they queue.
 
     Only regular files are read; everything else found (FIFOs, devices, symlinked folders,
     unreadable folders), files over ``max_file_bytes`` and images over ``max_pixels`` (None:
     ``LIGHTPLUG_MAX_FILE_BYTES``/``LIGHTPLUG_MAX_PIXELS`` or the defaults, see ``scan``) are in
     ``summary.skipped`` with a reason. ``on_files(count)`` is called once the files are found,
-    ``on_done()`` after each is inspected. Returns the summary; ``summary.task_failures`` lists
-    failed plugin tasks and listeners. When Ctrl-C stopped the recording, ``summary.interrupted``
-    is set and plugins were not told.
+    ``on_done()`` after each is inspected. ``prepare()`` is called once the files are found and
+    the worker processes, if the new files need them, are starting: the CLI loads the project's
+    plugins there, while the workers start on the other cores. Returns the summary;
+    ``summary.task_failures`` lists failed plugin tasks and listeners. When Ctrl-C stopped the
+    recording, ``summary.interrupted`` is set and plugins were not told.
     """
-    from .importer import import_files
+    from .db import store
+    from .importer import ImportSummary, import_files, start_workers
     from .scan import limits, scan
 
     with limits(max_pixels, max_file_bytes):
-        found = scan(paths, recursive)
-        if on_files:
-            on_files(len(found.files))
-        summary = import_files(project, found.files, on_done=on_done, skipped=found.skipped)
+        found = None
+        try:
+            found = scan(paths, recursive)
+            if on_files:
+                on_files(len(found.files))
+            known = store.known_urls(project.db)
+            start_workers(sum(1 for f in found.files if f not in known))
+            if prepare:
+                prepare()
+        except KeyboardInterrupt:  # before anything was recorded
+            return ImportSummary(files=len(found.files) + len(found.skipped) if found else 0, interrupted=True)
+        summary = import_files(project, found.files, on_done=on_done, skipped=found.skipped, known=known)
         if summary.interrupted:
             return summary
         project.run(project.emit_import(summary.instances))

@@ -30,6 +30,9 @@ _INLINE_LIMIT = 200  # below this many files, inspecting in-process beats starti
 BATCH_FILES = 500  # files recorded per write transaction
 BATCH_SECONDS = 1.0  # ... or at least this often, so Ctrl-C and other writers wait little
 KNOWN_LIMIT = 200_000  # known contents sent to workers (8 bytes each, with every chunk)
+#: what a worker imports before its first chunk (``start_workers``)
+WORKER_MODULES = ("numpy", "PIL.Image", "PIL.JpegImagePlugin", "lightplug.importer", "lightplug.imaging",
+                  "lightplug.compute.features")
 
 
 @dataclass
@@ -148,6 +151,17 @@ def inspect_chunk(paths: Sequence[str], specs: Sequence[FeatureSpec] = (), known
     return [(path, info, reason, value) for path, (info, _, reason), value in zip(paths, opened, values)]
 
 
+def start_workers(new_files: int) -> None:
+    """Start the worker processes now if inspecting ``new_files`` files will use them, so that
+    their start-up overlaps what the caller does next (the CLI loads the plugins)."""
+    from .compute.executors import PROCESS, executor_name
+
+    if new_files > _INLINE_LIMIT and executor_name() == PROCESS:
+        from .compute import pools
+
+        pools.warm_up(WORKER_MODULES)
+
+
 def inspect_files(paths: list[str], on_done: Callable[[], None] | None = None,
                   specs: Sequence[FeatureSpec] = (), known: Any = None) -> Iterator[tuple]:
     """Inspect ``paths`` in chunks, yielding per file in order: in-process when there are few,
@@ -236,17 +250,19 @@ def _record(project: Project, good: list[tuple[str, ImageInfo]], summary: Import
 
 
 def import_files(project: Project, files: list[str], on_done: Callable[[], None] | None = None,
-                 skipped: Sequence[Skipped] = ()) -> ImportSummary:
+                 skipped: Sequence[Skipped] = (), known: set[str] | None = None) -> ImportSummary:
     """Record the new files among ``files`` in short batches; the caller announces ``summary.instances``.
 
     ``skipped``: what the scan left out (``scan.scan``), reported with the files not imported.
+    ``known``: the project's file paths (``store.known_urls``) if the caller read them already.
     Ctrl-C stops the import: what was recorded stays, ``summary.interrupted`` is set.
     """
     from .db import store
 
     started = time.perf_counter()
     summary = ImportSummary(files=len(files) + len(skipped), skipped=list(skipped), files_done=len(skipped))
-    known = store.known_urls(project.db)
+    if known is None:
+        known = store.known_urls(project.db)
     new = [f for f in files if f not in known]
     summary.already_known = len(files) - len(new)
     summary.files_done += summary.already_known

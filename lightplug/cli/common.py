@@ -254,16 +254,21 @@ def open_project(ctx: typer.Context, plugins: bool | set[str] = True) -> Project
         if output.verbose:  # esc() imports rich's markup module: only when it is shown
             detail(f"project {esc(st.project.root)}")
         if plugins:
-            import time
-
-            from .. import loading
-
-            started = time.perf_counter()
-            wanted = loading.event_plugins(st.project) if plugins is True else set(plugins)
-            loading.load(st.project, wanted)
-            if wanted:
-                detail(f"plugins loaded in {time.perf_counter() - started:.2f} s: {esc(', '.join(sorted(wanted)))}")
+            load_plugins(st.project, None if plugins is True else set(plugins))
     return st.project
+
+
+def load_plugins(project: Project, wanted: set[str] | None = None) -> None:
+    """Load the plugins ``wanted`` (None: those that take part in project events) into ``project``."""
+    import time
+
+    from .. import loading
+
+    started = time.perf_counter()
+    wanted = loading.event_plugins(project) if wanted is None else wanted
+    loading.load(project, wanted)
+    if wanted:
+        detail(f"plugins loaded in {time.perf_counter() - started:.2f} s: {esc(', '.join(sorted(wanted)))}")
 
 
 def try_open_project(ctx: typer.Context) -> Project | None:

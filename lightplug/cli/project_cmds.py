@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from ..scan import MAX_FILE_BYTES_ENV, MAX_PIXELS_ENV
-from .common import EXIT_FAILED, EXIT_OK, error, esc, existing_paths, fail, open_project, print_json, stderr
+from .common import (EXIT_FAILED, EXIT_OK, error, esc, existing_paths, fail, load_plugins, open_project, print_json,
+                     stderr)
 from .interrupt import interrupted
 
 
@@ -51,7 +52,7 @@ def import_(
     from ..compute.progress import progress_bars
 
     started = time.perf_counter()
-    project = open_project(ctx)
+    project = open_project(ctx, plugins=False)  # plugins load once the files are found (prepare)
     existing_paths(paths)
     err = stderr()
     with progress_bars(err, disable=not err.is_terminal) as progress:
@@ -60,12 +61,15 @@ def import_(
             summary = api.import_paths(project, paths, recursive=recursive, console=err,
                                        on_files=lambda n: progress.update(bar, total=n),
                                        on_done=lambda: progress.advance(bar),
-                                       max_pixels=max_pixels, max_file_bytes=max_file_bytes)
+                                       max_pixels=max_pixels, max_file_bytes=max_file_bytes,
+                                       prepare=lambda: load_plugins(project))
         except KeyboardInterrupt:
             interrupted("stopped while plugins processed the imported files; the files are recorded, and "
                         "what plugins computed so far is kept (the rest is computed when needed)")
         except ExecutorError as exc:  # the executor (a cluster) could not do the per-file work
             fail(str(exc), code=exc.exit_code)
+    if summary.interrupted and not summary.files_done:
+        interrupted("import stopped before any file was recorded; run the same import again")
     if summary.interrupted:
         interrupted(f"import stopped: kept {summary.imported} file(s) recorded before Ctrl-C; "
                     f"run the same import again to record the other {summary.files - summary.files_done} "
