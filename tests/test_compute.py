@@ -359,6 +359,38 @@ def test_workers_exit_without_walking_what_they_hold(env, tmp_path):
         assert not (tmp_path / f"cycle-{pid}").exists()
 
 
+PROBE_MASK = """
+import signal, sys
+from multiprocessing import Pipe
+
+from lightplug.compute.spawn import QuietSpawnContext
+
+
+def report(conn):
+    conn.send(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+if __name__ == "__main__":
+    mine, theirs = Pipe()  # a Pipe, not a Queue: nothing has started the resource tracker yet
+    worker = QuietSpawnContext().Process(target=report, args=(theirs,))
+    worker.start()  # the first process this interpreter spawns: it starts the resource tracker
+    print("blocked" if mine.recv() else "not blocked", "here:", signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+    worker.join()
+"""
+
+
+def test_the_first_worker_also_starts_with_sigint_blocked(tmp_path):
+    """multiprocessing starts its resource tracker when the first process is spawned, and unblocks
+    SIGINT on the way out: the first worker used to start with Ctrl-C open to it."""
+    import subprocess
+
+    script = tmp_path / "probe_mask.py"
+    script.write_text(PROBE_MASK)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "blocked here: False"  # blocked in the child, not left blocked here
+
+
 def test_worker_count_follows_environment_and_affinity(env):
     assert pools.worker_count() == 2
     env.delenv("LIGHTPLUG_WORKERS")

@@ -23,18 +23,13 @@ SEEN: list[int] = []  # worker processes alive when the plugin started, one entr
 
 
 class StartProbe(APlugin):
-    """Records the worker processes alive when the project starts it; with ``INTERRUPT``, is
-    interrupted (Ctrl-C) while it starts."""
-
-    INTERRUPT = False
+    """Records the worker processes alive when the project starts it."""
 
     def __init__(self, project: Any, plugin_path: str, name: str) -> None:
         super().__init__(name=name, project=project, plugin_path=plugin_path)
 
     async def _start(self) -> None:
         SEEN.append(len(multiprocessing.active_children()))
-        if StartProbe.INTERRUPT:
-            raise KeyboardInterrupt
 
 
 plugin_class = StartProbe
@@ -54,6 +49,17 @@ def lightplug(*args: Any) -> Any:
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+def stop_workers() -> None:
+    """Kill the pool's workers and wait until they are gone (killed, not yet reaped, they still
+    count as alive)."""
+    from procs import wait_for
+
+    from lightplug.compute import pools
+
+    pools.terminate_workers()
+    wait_for(lambda: not multiprocessing.active_children(), timeout=20, every=0.02)
+
+
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from lightplug.compute import pools
@@ -61,8 +67,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("LIGHTPLUG_PLUGINS", "startprobe")
     monkeypatch.setenv("LIGHTPLUG_WORKERS", "2")
     monkeypatch.delenv("LIGHTPLUG_EXECUTOR", raising=False)
-    monkeypatch.setattr(StartProbe, "INTERRUPT", False)
-    pools.terminate_workers()
+    stop_workers()
     SEEN.clear()
     assert lightplug("init", tmp_path / "p").exit_code == 0
     yield tmp_path / "p"
@@ -70,7 +75,6 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
 
 
 def test_workers_start_before_the_plugins_when_the_import_needs_them(env, tmp_path):
-    from lightplug.compute import pools
     from lightplug.importer import _INLINE_LIMIT
 
     photos = tmp_path / "photos"
@@ -80,7 +84,7 @@ def test_workers_start_before_the_plugins_when_the_import_needs_them(env, tmp_pa
     assert '"imported": 230' in done.stdout
     assert SEEN == [2]  # both workers were already starting while the plugin started
 
-    pools.terminate_workers()
+    stop_workers()
     again = lightplug("-C", env, "import", photos, "--json")  # nothing new: no worker at all
     assert again.exit_code == 0 and '"already_known": 230' in again.stdout
     assert SEEN[-1] == 0 and multiprocessing.active_children() == []
@@ -99,14 +103,18 @@ def test_ctrl_c_while_plugins_load_records_nothing_and_says_so(tmp_path):
 
     from lightplug.importer import _INLINE_LIMIT
 
+    marker = tmp_path / "plugin-starting"
     env = environment([plugin_path(tmp_path, "lifecycle", "lifecycle_plugin", FIXTURES / "lifecycle_plugin")],
-                      LIGHTPLUG_PLUGINS="lifecycle", LIGHTPLUG_WORKERS="2", LIFECYCLE_START_SECONDS="60")
+                      LIGHTPLUG_PLUGINS="lifecycle", LIGHTPLUG_WORKERS="2", LIFECYCLE_START_SECONDS="60",
+                      LIFECYCLE_START_MARKER=str(marker))
     photos = tmp_path / "photos"
     make_images(photos, _INLINE_LIMIT + 10, size=24)
     root = tmp_path / "proj"
     assert run("init", root, env=env).returncode == 0
     process = start("-C", root, "import", photos, env=env)
-    workers = wait_for(lambda: descendants(process.pid) or None, timeout=60, every=0.05)
+    wait_for(marker.exists, timeout=60, every=0.02)  # the plugin is starting (60 s)...
+    workers = descendants(process.pid)
+    assert workers  # ... and the workers were started before it
     interrupt(process)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
