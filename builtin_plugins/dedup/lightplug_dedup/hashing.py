@@ -57,7 +57,7 @@ FEATURE_WORDS = len(VARIANTS) * (1 + FINE_WORDS) + 1
 #: side of the square grayscale array every image is reduced to
 GRAY_SIZE = 64
 #: images per vectorised pass of ``packed_features``: the chunk's working arrays stay in a
-#: core's L2 cache (a chunk of 32 at once took ~1.35x as long per image)
+#: core's L2 cache (measured alone, a chunk of 32 at once took ~1.35x as long per image)
 BLOCK = 16
 #: side of the area-averaged square the DCT hashes start from
 DCT_SIZE = 32

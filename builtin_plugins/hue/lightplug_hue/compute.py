@@ -37,7 +37,7 @@ MIN_COLOURED_FRACTION = 0.02
 SMOOTH_DEGREES = 6.0
 PEAK_WINDOW = 30.0
 #: images per vectorised pass of ``hues_of_images``: their float32 planes (128 KB each) stay in
-#: a core's L2 cache; a chunk of 32 at once took twice as long per image
+#: a core's L2 cache (measured alone, a chunk of 32 at once took twice as long per image)
 BLOCK = 8
 
 HueResult = tuple[float, str | None]  # (hue or GRAYSCALE or NaN, error message)

@@ -33,7 +33,7 @@ GRAY_FREQS = 8  # luminance DCT coefficients with u + v < GRAY_FREQS (DC dropped
 COLOR_FREQS = 4  # opponent-colour DCT coefficients with u + v < COLOR_FREQS (DC kept)
 HUE_BINS = 12
 #: images per vectorised pass of ``embed_images``: the working arrays stay in a core's L2 cache
-#: (a chunk of 32 at once took ~1.4x as long per image)
+#: (measured alone, a chunk of 32 at once took ~1.4x as long per image)
 BLOCK = 16
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
