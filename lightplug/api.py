@@ -95,7 +95,10 @@ def import_paths(project: Project, paths: Iterable[str | os.PathLike], *, recurs
             if prepare:
                 prepare()
         except KeyboardInterrupt:  # before anything was recorded
-            return ImportSummary(files=len(found.files) + len(found.skipped) if found else 0, interrupted=True)
+            if found is None:
+                return ImportSummary(interrupted=True)
+            return ImportSummary(files=len(found.files) + len(found.skipped), skipped=list(found.skipped),
+                                 interrupted=True)
         summary = import_files(project, found.files, on_done=on_done, skipped=found.skipped, known=known)
         if summary.interrupted:
             return summary

@@ -63,6 +63,7 @@ def stop_workers() -> None:
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from lightplug.compute import pools
+    from lightplug.host import reset_host
 
     monkeypatch.setenv("LIGHTPLUG_PLUGINS", "startprobe")
     monkeypatch.setenv("LIGHTPLUG_WORKERS", "2")
@@ -72,6 +73,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     assert lightplug("init", tmp_path / "p").exit_code == 0
     yield tmp_path / "p"
     pools.terminate_workers()
+    reset_host()  # the next test module finds the installed plugins, not this one alone
 
 
 def test_workers_start_before_the_plugins_when_the_import_needs_them(env, tmp_path):
