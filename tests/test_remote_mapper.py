@@ -27,7 +27,7 @@ def test_path_map_and_executor_names(monkeypatch):
     assert pairs == [("/mnt/photos", "/data/photos"), ("/mnt", "/share"), ("/", "/cluster")]
     assert map_path("/mnt/photos/a.jpg", pairs) == "/data/photos/a.jpg"
     assert map_path("/mnt/photosets/a.jpg", pairs) == "/share/photosets/a.jpg"
-    assert map_path("/home/x.png", pairs) == "/cluster/home/x.png"
+    assert map_path("/photos/x.png", pairs) == "/cluster/photos/x.png"
     monkeypatch.setenv("LIGHTPLUG_PATH_MAP", "/only-one-side")
     with pytest.raises(BadSetting, match="is not LOCAL_PREFIX=CLUSTER_PREFIX") as bad:
         path_map()
